@@ -1,0 +1,16 @@
+"""fastnn: train linear models and multilayer perceptrons fast, and watch them learn.
+
+>>> import fastnn
+>>> net = fastnn.Sequential([fastnn.Dense(16, activation="tanh"), fastnn.Dense(3)], input_dim=2)
+>>> net.compile(loss="softmax_cross_entropy", optimizer=fastnn.optim.Adam(lr=1e-2))
+"""
+from . import backends, callbacks, optim
+from ._threads import get_num_threads, set_num_threads
+from .gradcheck import gradcheck
+from .io import load, save
+from .layers import Dense, Dropout
+from .model import DivergenceError, Sequential
+
+__version__ = "0.1.0"
+__all__ = ["Sequential", "Dense", "Dropout", "DivergenceError", "optim", "callbacks", "backends",
+           "gradcheck", "save", "load", "set_num_threads", "get_num_threads", "__version__"]

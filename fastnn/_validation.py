@@ -1,0 +1,104 @@
+"""Input checks done once per call by the public API; kernels trust what comes out of here.
+
+Every error names the argument, what was received and what was expected.
+"""
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+
+from . import _spec as S
+
+_LOSS_NAMES = {S.MSE: "mse", S.BCE: "binary_cross_entropy", S.SOFTMAX_CE: "softmax_cross_entropy",
+               S.HINGE: "hinge"}
+
+
+def as_float_array(a, name, dtype):
+    """``a`` as a C-contiguous float array of ``dtype``; rejects non-numeric, empty and NaN/inf."""
+    arr = np.asarray(a)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one sample")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise ValueError(f"{name} contains NaN or infinite values (first at index {bad}); "
+                         f"remove or impute them before training")
+    return arr
+
+
+def check_X(X, n_features, dtype, name="X"):
+    """A 2-D (n_samples, n_features) float array; ``n_features`` None means any width."""
+    arr = as_float_array(X, name, dtype)
+    if arr.ndim != 2:
+        hint = "; use X.reshape(-1, 1) for a single feature" if arr.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}{hint}")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(f"{name} has {arr.shape[1]} features but the first Dense layer expects "
+                         f"{n_features}")
+    return arr
+
+
+def check_targets(y, loss, n_out, n_samples, dtype, name="y"):
+    """Targets as the (n_samples, n_out) float array the kernels use.
+
+    * ``softmax_cross_entropy``: integer labels 0..n_out-1 (shape (n,)) or one-hot/probability rows;
+    * ``binary_cross_entropy``: 0/1 (or probabilities in [0, 1]);
+    * ``hinge``: 0/1 or -1/+1 (0 is mapped to -1);
+    * ``mse``: any finite values.
+    """
+    arr = as_float_array(y, name, np.float64)
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but {name} has {arr.shape[0]}")
+    if arr.ndim > 2:
+        raise ValueError(f"{name} must be 1-D or 2-D, got shape {arr.shape}")
+    if loss == S.SOFTMAX_CE and arr.ndim == 1:
+        return _one_hot(arr, n_out, name, dtype)
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.shape[1] != n_out:
+        raise ValueError(f"{name} has {arr.shape[1]} columns but the last Dense layer has {n_out} "
+                         f"units; they must match for loss {_LOSS_NAMES[loss]!r}")
+    if loss == S.SOFTMAX_CE and (arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1, atol=1e-3)):
+        raise ValueError(f"{name} rows must be one-hot (or probabilities summing to 1) for "
+                         f"softmax_cross_entropy; or pass integer labels 0..{n_out - 1}")
+    if loss == S.BCE and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(f"{name} must be 0/1 labels (or probabilities in [0, 1]) for "
+                         f"binary_cross_entropy, got values from {arr.min():g} to {arr.max():g}")
+    if loss == S.HINGE:
+        values = np.unique(arr)
+        if not (set(values) <= {0.0, 1.0} or set(values) <= {-1.0, 1.0}):
+            raise ValueError(f"{name} must be labels 0/1 or -1/+1 for hinge, got {values[:5]}")
+        arr = np.where(arr > 0, 1.0, -1.0)
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _one_hot(labels, n_classes, name, dtype):
+    as_int = labels.astype(np.int64)
+    if not np.array_equal(as_int, labels):
+        raise ValueError(f"{name} must hold integer class labels for softmax_cross_entropy, "
+                         f"got non-integer values such as {labels[as_int != labels][0]!r}")
+    bad = (as_int < 0) | (as_int >= n_classes)
+    if bad.any():
+        raise ValueError(f"{name} has label {as_int[bad][0]} outside 0..{n_classes - 1} (the last "
+                         f"Dense layer has {n_classes} units)")
+    Y = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    Y[np.arange(labels.shape[0]), as_int] = 1
+    return Y
+
+
+def check_positive_int(value, name):
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_batch_size(batch_size, n_samples):
+    """``None`` means the full batch; larger than the data is clipped to it."""
+    if batch_size is None:
+        return n_samples
+    return min(check_positive_int(batch_size, "batch_size"), n_samples)

@@ -1,0 +1,92 @@
+"""Kernel back ends, chosen in one place.
+
+Every back end is a module with the same functions and the same meaning (the contract).  Arrays
+are C-contiguous and of the parameter dtype (float32 or float64); the model layer validates and
+converts them once per call, so kernels trust their inputs.
+
+``forward(spec, params, X, out)``
+    Network outputs for ``X`` (n, n_in) into ``out`` (n, n_out): the last layer's activation
+    (raw logits for the cross-entropy and hinge losses, whose output layer is linear).
+``loss_and_grad(spec, params, X, Y, grad) -> float``
+    Mean loss over the rows plus the L1/L2 penalty, without dropout; the gradient with respect
+    to every parameter is written into ``grad`` (same layout as ``params``).
+``train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed) -> (loss, accuracy)``
+    One whole epoch in one call: for every batch ``order[k:k+batch_size]`` the forward pass,
+    the loss, the backward pass, the penalty and the optimizer update.  Batch ``b`` is optimizer
+    step ``t = step + b + 1`` (Adam's bias correction, AdaGrad's decay, the dropout hash use it).
+    ``state`` is the optimizer state, shape (2, n_params); ``opt`` the float64 hyper-parameter
+    vector (slots ``fastnn._spec.OPT_*``); ``seed`` an unsigned 64-bit dropout seed.  Returns the
+    mean over samples of each batch's loss (with penalty) and the running training accuracy.
+``Trainer(spec, params, state, X, Y, batch_size)``
+    What ``fit`` drives: allocates everything once per fit; ``epoch(order, opt, step, seed)``,
+    ``params_finite()``, ``snapshot()``/``restore()`` (the last finite weights) and ``finish()``
+    (make ``params`` and ``state`` on the host current, e.g. before validation; training may go on
+    after it; a no-op for CPU back ends).
+
+``spec`` is a :class:`fastnn._spec.NetSpec`.  Dropout masks come from a counter-based hash of
+(seed, step, sample index, layer, unit), so every back end draws the same masks and results can be
+compared exactly.  Selection order: the ``backend=`` argument, then ``$FASTNN_BACKEND``, then
+``auto`` (numba, then cython, then numpy).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+
+NAMES = ("numba", "cython", "cuda", "numpy")
+AUTO_ORDER = ("numba", "cython", "numpy")
+_MODULES = {"numba": "numba_cpu", "cython": "cython_cpu", "cuda": "numba_cuda", "numpy": "numpy_ref"}
+_HOW_TO_GET = {
+    "numba": 'pip install numba',
+    "cython": 'reinstall fastnn on a machine with a C compiler (pip install --force-reinstall fastnn)',
+    "cuda": 'pip install "fastnn[cuda]" on a machine with an NVIDIA GPU and driver',
+    "numpy": 'pip install numpy',
+}
+_CONTRACT = ("forward", "loss_and_grad", "train_epoch", "Trainer")
+_cache: dict = {}
+
+
+def _load(name: str):
+    """Import a back end once; return ``(module or None, reason it is unavailable or '')``."""
+    if name not in _cache:
+        try:
+            module = importlib.import_module(f".{_MODULES[name]}", __name__)
+            check = getattr(module, "availability", None)
+            ok, reason = check() if check else (True, "")
+            _cache[name] = (module if ok else None, reason)
+        except ImportError as exc:
+            _cache[name] = (None, f"{exc}")
+    return _cache[name]
+
+
+def status() -> dict:
+    """``{name: (available, reason)}`` for every back-end name (reason is '' when available)."""
+    return {name: (_load(name)[0] is not None, _load(name)[1]) for name in NAMES}
+
+
+def available() -> list:
+    """Names of the back ends that work on this machine, fastest first."""
+    return [name for name in NAMES if _load(name)[0] is not None]
+
+
+def resolve(name=None) -> str:
+    """The back-end name to use for ``name`` (None or 'auto' picks the first available)."""
+    if name is None:
+        name = os.environ.get("FASTNN_BACKEND", "auto")
+    if not isinstance(name, str):
+        raise TypeError(f"backend must be a string, got {type(name).__name__}")
+    name = name.lower()
+    if name == "auto":
+        return next(n for n in AUTO_ORDER if _load(n)[0] is not None)
+    if name not in _MODULES:
+        raise ValueError(f"unknown backend {name!r}; expected one of {list(NAMES) + ['auto']}")
+    module, reason = _load(name)
+    if module is None:
+        raise RuntimeError(f"backend {name!r} is not available on this machine: {reason}. "
+                           f"To get it: {_HOW_TO_GET[name]}. Available here: {available()}")
+    return name
+
+
+def get_backend(name=None):
+    """The back-end module for ``name`` (see :func:`resolve`)."""
+    return _load(resolve(name))[0]

@@ -1,0 +1,137 @@
+"""Callbacks run by ``fit`` between epochs (Keras style).
+
+A callback sees the model as ``self.model`` and the epoch's metrics as ``logs``
+(``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``lr`` when they exist).  Setting
+``self.model.stop_training = True`` ends ``fit`` after the current epoch.
+"""
+from __future__ import annotations
+
+import math
+
+
+class Callback:
+    """Base class; override the hooks you need."""
+
+    model = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None):
+        """Called once before the first epoch of ``fit``."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called after every epoch with that epoch's ``logs``."""
+
+    def on_train_end(self, logs=None):
+        """Called once when ``fit`` ends (also after early stopping, divergence or Ctrl-C)."""
+
+
+class History(Callback):
+    """Records every epoch's logs: ``history["loss"]`` is the list of training losses, etc.
+
+    ``fit`` returns one; ``epoch`` holds the (0-based, cumulative) epoch numbers.
+    """
+
+    def __init__(self):
+        self.history: dict = {}
+        self.epoch: list = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+
+    def __init__(self, on_train_begin=None, on_epoch_end=None, on_train_end=None):
+        if on_train_begin:
+            self.on_train_begin = on_train_begin
+        if on_epoch_end:
+            self.on_epoch_end = on_epoch_end
+        if on_train_end:
+            self.on_train_end = on_train_end
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str
+        A log key; ``val_loss`` by default (falls back to ``loss`` when fit has no validation data).
+    patience : int
+        Epochs without improvement before stopping.
+    min_delta : float
+        Smallest change that counts as an improvement.
+    mode : {"auto", "min", "max"}
+        Whether smaller or larger is better; ``auto`` means max for accuracies, min otherwise.
+    restore_best_weights : bool
+        Put back the weights of the best epoch when stopping.
+    """
+
+    def __init__(self, monitor="val_loss", patience=10, min_delta=0.0, mode="auto",
+                 restore_best_weights=False):
+        if not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be a non-negative integer, got {patience!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        self.monitor, self.patience, self.min_delta = monitor, patience, abs(float(min_delta))
+        self.mode, self.restore_best_weights = mode, restore_best_weights
+        self.stopped_epoch = None
+
+    def on_train_begin(self, logs=None):
+        self.best, self.best_epoch, self.wait, self.best_weights = None, None, 0, None
+        self.stopped_epoch = None
+
+    def _improved(self, key, value):
+        bigger_is_better = self.mode == "max" or (self.mode == "auto" and "acc" in key)
+        if self.best is None:
+            return True
+        if bigger_is_better:
+            return value > self.best + self.min_delta
+        return value < self.best - self.min_delta
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        key = self.monitor if self.monitor in logs or self.monitor != "val_loss" else "loss"
+        if key not in logs:
+            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which fit does not log; "
+                             f"available: {sorted(logs)}")
+        value = logs[key]
+        if not math.isfinite(value):
+            return
+        if self._improved(key, value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+
+class ProgressBar(Callback):
+    """A progress bar over epochs (tqdm) showing the latest metrics; ``fit(verbose=1)`` adds it."""
+
+    def __init__(self, epochs, file=None):
+        self.epochs, self.file, self.bar = epochs, file, None
+
+    def on_train_begin(self, logs=None):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=self.epochs, unit="epoch", file=self.file, dynamic_ncols=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        shown = {k: f"{v:.4g}" for k, v in (logs or {}).items() if k != "lr"}
+        self.bar.set_postfix(shown, refresh=False)
+        self.bar.update(1)
+
+    def on_train_end(self, logs=None):
+        if self.bar is not None:
+            self.bar.close()

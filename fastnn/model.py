@@ -1,0 +1,421 @@
+"""``Sequential``: a Keras-style stack of Dense and Dropout layers over one flat parameter buffer."""
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+
+import numpy as np
+
+from . import _spec as S
+from . import _threads
+from . import _validation as V
+from . import backends, callbacks as cb, optim
+from .backends import numpy_ref
+from .layers import Dense, Dropout
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+class DivergenceError(FloatingPointError):
+    """The training loss became NaN or infinite; ``fit`` restored the last finite weights.
+
+    Attributes: ``epoch`` (0-based epoch that diverged), ``lr`` (its learning rate).
+    """
+
+    def __init__(self, message, epoch, lr):
+        super().__init__(message)
+        self.epoch, self.lr = epoch, lr
+
+
+class Sequential:
+    """A feed-forward network: Dense layers, optionally with Dropout before them.
+
+    Parameters
+    ----------
+    layers : list of Dense / Dropout
+        The last layer must be Dense; its outputs are the network outputs (logits for the
+        cross-entropy and hinge losses, which apply softmax/sigmoid themselves).
+    input_dim : int, optional
+        Number of input features; otherwise taken from the first Dense layer's ``input_dim`` or,
+        at the first ``fit``, from ``X``.
+
+    Weights live in one flat buffer ``params`` (see :mod:`fastnn._spec` for the layout).
+    """
+
+    def __init__(self, layers=(), input_dim=None):
+        self.layers = []
+        self.input_dim = None if input_dim is None else V.check_positive_int(input_dim, "input_dim")
+        self.params = self._layout = None
+        self.opt_state = None
+        self.loss = self.optimizer = self.backend = None
+        self.dtype = np.float32
+        self.seed = None
+        self.epoch = 0          # epochs trained so far (fit continues the count)
+        self.step = 0           # optimizer steps so far
+        self.stop_training = False
+        for layer in layers:
+            self.add(layer)
+
+    # --- structure -------------------------------------------------------------------------------
+
+    def add(self, layer):
+        """Append a layer; weights are (re)initialised at the next ``compile``/``fit``."""
+        if not isinstance(layer, (Dense, Dropout)):
+            raise TypeError(f"layers must be fastnn.Dense or fastnn.Dropout, got {type(layer).__name__}")
+        if not self.layers and isinstance(layer, Dense) and layer.input_dim and self.input_dim is None:
+            self.input_dim = layer.input_dim
+        self.layers.append(layer)
+        self.params = None
+
+    @property
+    def dense_layers(self):
+        """The Dense layers, in order."""
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable parameters (weights, biases and PReLU slopes)."""
+        return self._spec().n_params
+
+    def _spec(self) -> S.NetSpec:
+        """The current layers as a :class:`~fastnn._spec.NetSpec` (cheap; rebuilt every fit)."""
+        dense = self.dense_layers
+        if not dense:
+            raise ValueError("the model has no Dense layer; add at least one")
+        if isinstance(self.layers[-1], Dropout):
+            raise ValueError("the last layer is Dropout; a network must end with a Dense layer")
+        if self.input_dim is None:
+            raise ValueError("the input width is unknown: pass Sequential(..., input_dim=n) or fit first")
+        drop, keep = [], 1.0
+        for layer in self.layers:
+            if isinstance(layer, Dropout):
+                keep *= 1.0 - layer.rate
+            else:
+                drop.append(1.0 - keep)
+                keep = 1.0
+        return S.make_spec([self.input_dim] + [d.units for d in dense],
+                           [d.activation_code for d in dense], [d.alpha_value for d in dense],
+                           [d.l1 for d in dense], [d.l2 for d in dense], drop,
+                           self._loss_code if self.loss else S.MSE)
+
+    # --- compile and weights -----------------------------------------------------------------------
+
+    def compile(self, loss="mse", optimizer="sgd", backend=None, dtype="float32", seed=None):
+        """Choose the loss, optimizer, back end and precision; initialise weights if needed.
+
+        Parameters
+        ----------
+        loss : {"mse", "binary_cross_entropy", "softmax_cross_entropy", "hinge"}
+        optimizer : str or fastnn.optim.Optimizer
+        backend : {"numba", "cython", "cuda", "numpy", "auto"}, optional
+            None reads ``$FASTNN_BACKEND``, then picks the fastest available.
+        dtype : {"float32", "float64"}
+        seed : int, optional
+            Seed of the weight initialisation (fresh random weights when None).
+
+        Compiling again keeps trained weights (converted to ``dtype``) and resets the optimizer.
+        """
+        self._loss_code = S.lookup(S.LOSSES, loss, "loss")
+        self.loss = loss.lower()
+        last = self.dense_layers[-1] if self.dense_layers else None
+        if last is not None and self._loss_code != S.MSE and last.activation_code != S.IDENTITY:
+            raise ValueError(f"loss {self.loss!r} applies its own sigmoid/softmax to the last layer's "
+                             f"outputs, so the last Dense layer must have no activation (it has "
+                             f"{last.activation!r})")
+        self.optimizer = optim.get(optimizer)
+        self.backend = backends.resolve(backend)
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+        self.dtype = DTYPES[dtype]
+        self.seed = seed
+        if self.params is not None:
+            self.params = self.params.astype(self.dtype)
+        elif self.input_dim is not None:
+            self.reset_weights(seed)
+        self.opt_state = None
+        self.step = 0
+
+    def reset_weights(self, seed=None):
+        """Draw fresh initial weights (``seed`` makes them repeatable) and reset the optimizer."""
+        spec = self._spec()
+        rng = np.random.default_rng(seed)
+        params = np.zeros(spec.n_params, dtype=np.float64)
+        for index, layer in enumerate(self.dense_layers):
+            W, b, alpha = S.layer_views(spec, params, index)
+            W[...], b[...] = layer.initial_weights(int(spec.sizes[index]), rng)
+            if alpha is not None:
+                alpha[...] = layer.alpha_value
+        self.params, self._layout = params.astype(self.dtype), spec
+        self.opt_state = None
+        self.step = 0
+        self.epoch = 0
+
+    def get_weights(self):
+        """Copies of every Dense layer's ``(W, b)``, W of shape (fan_in, fan_out); PReLU layers
+        give ``(W, b, slopes)``."""
+        self._require_weights()
+        spec = self._spec()
+        return [tuple(v.copy() for v in S.layer_views(spec, self.params, i) if v is not None)
+                for i in range(spec.n_layers)]
+
+    def set_weights(self, weights):
+        """Set every Dense layer from ``[(W, b), ...]`` (a third item sets PReLU slopes)."""
+        self._require_weights()
+        spec = self._spec()
+        if len(weights) != spec.n_layers:
+            raise ValueError(f"weights has {len(weights)} entries but the model has {spec.n_layers} "
+                             f"Dense layers")
+        new = self.params.copy()
+        for index, given in enumerate(weights):
+            views = S.layer_views(spec, new, index)
+            for what, target, value in zip(("W", "b", "slopes"), views, given):
+                value = np.asarray(value, dtype=np.float64)
+                if target is None or value.shape != target.shape:
+                    expected = None if target is None else target.shape
+                    raise ValueError(f"layer {index} {what} has shape {value.shape}, expected {expected}")
+                if not np.isfinite(value).all():
+                    raise ValueError(f"layer {index} {what} contains NaN or infinite values")
+                target[...] = value
+        self.params = new
+
+    def _require_weights(self):
+        if self.params is None:
+            if self.input_dim is None:
+                raise RuntimeError("the model has no weights yet: give input_dim or fit it first")
+            self.reset_weights(self.seed)
+        self._sync_layout()
+
+    def _require_compiled(self):
+        if self.loss is None:
+            raise RuntimeError("call compile(loss=..., optimizer=...) before fit/evaluate")
+
+    def _sync_layout(self):
+        """Follow activation changes that add or remove PReLU slopes, keeping W and b."""
+        spec, old = self._spec(), self._layout
+        if np.array_equal(spec.p_off >= 0, old.p_off >= 0):
+            return
+        new = np.zeros(spec.n_params, self.dtype)
+        for i, layer in enumerate(self.dense_layers):
+            W, b, alpha = S.layer_views(spec, new, i)
+            W_old, b_old, _ = S.layer_views(old, self.params, i)
+            W[...], b[...] = W_old, b_old
+            if alpha is not None:
+                alpha[...] = layer.alpha_value
+        self.params, self.opt_state, self._layout = new, None, spec
+
+    # --- training ----------------------------------------------------------------------------------
+
+    def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, seed=None, validation_data=None,
+            callbacks=None, verbose=0):
+        """Train by mini-batch gradient descent; returns a :class:`fastnn.callbacks.History`.
+
+        Parameters
+        ----------
+        X : array (n_samples, n_features)
+        y : targets (see the loss: integer labels, one-hot rows, 0/1, ±1 or values)
+        epochs : int
+            Epochs to run now; ``self.epoch`` keeps counting across calls (the optimizer state and
+            learning-rate schedule carry on too).
+        batch_size : int or None
+            1 is per-sample SGD, None the full batch, anything else mini-batches.
+        shuffle : bool
+            Draw a new sample order every epoch.
+        seed : int, optional
+            Makes shuffling and dropout repeatable.
+        validation_data : (X_val, y_val), optional
+            Adds ``val_loss`` (and ``val_accuracy``) to the logs after every epoch.
+        callbacks : list of fastnn.callbacks.Callback
+        verbose : int
+            1 shows a progress bar with the metrics.
+
+        Raises
+        ------
+        DivergenceError
+            When the loss becomes NaN/inf; the weights of the last finite epoch are kept.
+
+        Ctrl-C stops after the running epoch, keeps the weights of the last completed epoch and
+        returns the history so far.
+        """
+        self._require_compiled()
+        X = V.check_X(X, self.input_dim, self.dtype)
+        if self.input_dim is None:
+            self.input_dim = X.shape[1]
+        self._require_weights()
+        spec = self._spec()
+        Y = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], self.dtype)
+        epochs = V.check_positive_int(epochs, "epochs")
+        batch = V.check_batch_size(batch_size, X.shape[0])
+        val = self._check_validation(validation_data, spec)
+        if self.opt_state is None:
+            self.opt_state = np.zeros((2, spec.n_params), self.dtype)
+        history = cb.History()
+        hooks = [history] + list(callbacks or [])
+        if verbose:
+            hooks.append(cb.ProgressBar(epochs))
+        for hook in hooks:
+            hook.set_model(self)
+        rng = np.random.default_rng(seed)
+        dropout_seed = int(rng.integers(2 ** 63))
+        order = np.arange(X.shape[0], dtype=np.int64)
+        n_batches = -(-X.shape[0] // batch)
+        self.stop_training = False
+        with _threads.limited():
+            trainer = backends.get_backend(self.backend).Trainer(
+                spec, self.params, self.opt_state, X, Y, batch)
+            for hook in hooks:
+                hook.on_train_begin()
+            try:
+                for _ in range(epochs):
+                    epoch, opt = self.epoch, self.optimizer.pack(self.epoch)
+                    if shuffle:
+                        order = rng.permutation(X.shape[0])
+                    loss, accuracy = trainer.epoch(order, opt, self.step, dropout_seed)
+                    if not (math.isfinite(loss) and trainer.params_finite()):
+                        trainer.restore()
+                        raise self._divergence(loss, epoch, opt[S.OPT_LR], X)
+                    self.epoch, self.step = epoch + 1, self.step + n_batches
+                    trainer.snapshot()
+                    logs = self._epoch_logs(spec, loss, accuracy, opt, val, trainer)
+                    for hook in hooks:
+                        hook.on_epoch_end(epoch, logs)
+                    if self.stop_training:
+                        break
+            except KeyboardInterrupt:
+                trainer.restore()
+                print(f"fastnn: training interrupted; kept the weights of epoch {self.epoch}",
+                      file=sys.stderr)
+            finally:
+                trainer.finish()
+                for hook in hooks:
+                    hook.on_train_end()
+        return history
+
+    def _check_validation(self, validation_data, spec):
+        if validation_data is None:
+            return None
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a tuple (X_val, y_val)")
+        Xv = V.check_X(validation_data[0], self.input_dim, self.dtype, name="validation X")
+        Yv = V.check_targets(validation_data[1], spec.loss, spec.n_out, Xv.shape[0], self.dtype,
+                             name="validation y")
+        return Xv, Yv
+
+    def _epoch_logs(self, spec, loss, accuracy, opt, val, trainer):
+        logs = {"loss": float(loss)}
+        if spec.loss in S.CLASSIFICATION_LOSSES:
+            logs["accuracy"] = float(accuracy)
+        if val is not None:
+            trainer.finish()
+            val_loss, val_accuracy = self._loss_on(spec, *val)
+            logs["val_loss"] = val_loss
+            if spec.loss in S.CLASSIFICATION_LOSSES:
+                logs["val_accuracy"] = val_accuracy
+        logs["lr"] = float(opt[S.OPT_LR])
+        return logs
+
+    def _divergence(self, loss, epoch, lr, X):
+        where = f"at epoch {epoch}" + (f"; kept the weights of epoch {epoch - 1}" if epoch else "")
+        return DivergenceError(
+            f"loss became {loss} {where}. Lower the learning rate (now {lr:g}) or scale the inputs "
+            f"(X ranges from {X.min():.3g} to {X.max():.3g}; standardize it)", epoch, lr)
+
+    # --- inference ---------------------------------------------------------------------------------
+
+    def _outputs(self, X):
+        self._require_weights()
+        X = V.check_X(X, self.input_dim, self.dtype)
+        spec = self._spec()
+        out = np.empty((X.shape[0], spec.n_out), self.dtype)
+        with _threads.limited():
+            backends.get_backend(self.backend).forward(spec, self.params, X, out)
+        return out
+
+    def predict(self, X):
+        """Softmax probabilities (softmax_cross_entropy), sigmoid probabilities
+        (binary_cross_entropy), or the raw outputs (mse, hinge); shape (n_samples, n_outputs)."""
+        out = self._outputs(X)
+        if self._loss_code == S.SOFTMAX_CE:
+            out = np.exp(out - out.max(axis=1, keepdims=True))
+            out /= out.sum(axis=1, keepdims=True)
+        elif self._loss_code == S.BCE:
+            out = numpy_ref._sigmoid(out)
+        return out
+
+    def predict_classes(self, X):
+        """Integer class labels: argmax for softmax, ``output > 0`` for BCE and hinge."""
+        self._require_compiled()
+        if self._loss_code == S.MSE:
+            raise ValueError("predict_classes needs a classification loss; this model uses 'mse'")
+        out = self._outputs(X)
+        if self._loss_code == S.SOFTMAX_CE:
+            return out.argmax(axis=1)
+        labels = (out > 0).astype(np.int64)
+        return labels[:, 0] if labels.shape[1] == 1 else labels
+
+    def evaluate(self, X, y):
+        """``{"loss": mean loss + penalty, "accuracy": ...}`` (no accuracy for mse)."""
+        self._require_compiled()
+        self._require_weights()
+        X = V.check_X(X, self.input_dim, self.dtype)
+        spec = self._spec()
+        Y = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], self.dtype)
+        loss, accuracy = self._loss_on(spec, X, Y)
+        result = {"loss": loss}
+        if spec.loss in S.CLASSIFICATION_LOSSES:
+            result["accuracy"] = accuracy
+        return result
+
+    def _loss_on(self, spec, X, Y):
+        out = np.empty((X.shape[0], spec.n_out), self.dtype)
+        with _threads.limited():
+            backends.get_backend(self.backend).forward(spec, self.params, X, out)
+        total, _, correct = numpy_ref.loss_forward_backward(spec.loss, out, Y)
+        penalty = numpy_ref._penalty(spec, self.params, np.zeros_like(self.params))
+        return total / X.shape[0] + penalty, correct / X.shape[0]
+
+    def gradients(self, X, y):
+        """``(loss, [(dW, db), ...])``: the gradient of the mean loss (+ penalty) on ``(X, y)``,
+        without dropout, computed by the model's back end (PReLU layers add d_slopes)."""
+        self._require_compiled()
+        self._require_weights()
+        X = V.check_X(X, self.input_dim, self.dtype)
+        spec = self._spec()
+        Y = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], self.dtype)
+        grad = np.empty_like(self.params)
+        with _threads.limited():
+            loss = backends.get_backend(self.backend).loss_and_grad(spec, self.params, X, Y, grad)
+        return float(loss), [tuple(v.copy() for v in S.layer_views(spec, grad, i) if v is not None)
+                             for i in range(spec.n_layers)]
+
+    def layer_outputs(self, X):
+        """Activations of every Dense layer for ``X`` (the last is the raw output), from the NumPy
+        reference: meant for looking inside small networks (e.g. neuron heatmaps)."""
+        self._require_weights()
+        X = V.check_X(X, self.input_dim, self.dtype)
+        return numpy_ref.layer_outputs(self._spec(), self.params, X)
+
+    def summary(self) -> str:
+        """A table of the layers, their output shapes and parameter counts."""
+        spec = self._spec()
+        lines = [f"{'layer':<34}{'output':>10}{'params':>10}"]
+        index = 0
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                count = (int(spec.b_off[index]) - int(spec.w_off[index]) + layer.units
+                         + (layer.units if spec.p_off[index] >= 0 else 0))
+                lines.append(f"{layer!r:<34}{layer.units:>10}{count:>10}")
+                index += 1
+            else:
+                lines.append(f"{layer!r:<34}{'':>10}{0:>10}")
+        lines.append(f"total parameters: {spec.n_params}  (input width {self.input_dim}, "
+                     f"loss {self.loss}, backend {self.backend})")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"Sequential({self.layers}, input_dim={self.input_dim})"
+
+    def save(self, path):
+        """Write the model to ``path`` (see :func:`fastnn.save`)."""
+        from .io import save
+        save(self, path)

@@ -1,0 +1,43 @@
+"""Shared fixtures: the back ends under test, small data sets, and paths to the shared data.
+
+The Numba kernels compile once per process and are cached on disk (``cache=True``), so the
+whole suite shares them; data sets are kept small so CI stays fast.
+"""
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import fastnn  # noqa: E402
+
+# Back ends compared against the NumPy reference in this process.  CUDA runs in its own process
+# under the simulator (tests/cuda), because NUMBA_ENABLE_CUDASIM must be set before numba loads.
+CPU_BACKENDS = [name for name in fastnn.backends.available() if name not in ("numpy", "cuda")]
+
+SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(params=CPU_BACKENDS)
+def backend(request):
+    """Every compiled CPU back end available here (numba, cython)."""
+    return request.param
+
+
+@pytest.fixture(params=["numpy"] + CPU_BACKENDS)
+def any_backend(request):
+    """Every CPU back end including the reference."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def mnist_path():
+    assert SHARED_MNIST.is_dir(), f"the shared MNIST folder is missing at {SHARED_MNIST}"
+    return SHARED_MNIST
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

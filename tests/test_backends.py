@@ -1,0 +1,69 @@
+"""Back-end selection: one contract, chosen in one place, with errors that say how to get one."""
+import inspect
+import os
+import subprocess
+import sys
+
+import pytest
+
+import fastnn
+from fastnn import backends
+
+
+def test_available_lists_working_backends():
+    names = backends.available()
+    assert "numpy" in names and "numba" in names
+    status = backends.status()
+    assert set(status) == set(backends.NAMES)
+    assert all(ok == (name in names) for name, (ok, _) in status.items())
+    assert all(reason for ok, reason in status.values() if not ok)
+
+
+def test_every_backend_has_the_same_contract():
+    reference = backends.get_backend("numpy")
+    for name in backends.available():
+        module = backends.get_backend(name)
+        for function in ("forward", "loss_and_grad"):
+            assert (inspect.signature(getattr(module, function)).parameters.keys()
+                    == inspect.signature(getattr(reference, function)).parameters.keys())
+        params = list(inspect.signature(module.train_epoch).parameters)
+        assert params[:10] == list(inspect.signature(reference.train_epoch).parameters)
+        assert callable(module.Trainer)
+
+
+def test_auto_and_environment_variable(monkeypatch):
+    monkeypatch.delenv("FASTNN_BACKEND", raising=False)
+    assert backends.resolve(None) == backends.available()[0] == "numba"
+    monkeypatch.setenv("FASTNN_BACKEND", "numpy")
+    assert backends.resolve(None) == "numpy"
+    net = fastnn.Sequential([fastnn.Dense(1)], input_dim=1)
+    net.compile("mse")
+    assert net.backend == "numpy"
+
+
+def test_unavailable_backend_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(backends._cache, "cuda", (None, "no NVIDIA driver found"))
+    with pytest.raises(RuntimeError, match=r"backend 'cuda' is not available on this machine: "
+                       r"no NVIDIA driver found. To get it: pip install \"fastnn\[cuda\]\""):
+        backends.resolve("cuda")
+
+
+def test_without_numba_auto_falls_back_and_trains():
+    """A process where importing numba fails still trains, on the next back end in line."""
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "import numpy as np, fastnn\n"
+        "X = np.random.default_rng(0).normal(size=(20, 2)); y = (X[:, 0] > 0).astype(int)\n"
+        "net = fastnn.Sequential([fastnn.Dense(2)], input_dim=2)\n"
+        "net.compile('softmax_cross_entropy', 'adam', seed=0)\n"
+        "net.fit(X, y, epochs=3)\n"
+        "print(net.backend, fastnn.backends.status()['numba'][0])\n"
+    )
+    env = dict(os.environ)
+    env.pop("FASTNN_BACKEND", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    chosen, numba_ok = result.stdout.split()
+    assert numba_ok == "False"
+    assert chosen == [n for n in ("cython", "numpy") if n in backends.available()][0]
