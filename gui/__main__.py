@@ -1,0 +1,6 @@
+"""``python -m gui`` (or ``python -m fastnn_gui``) starts the desktop playground."""
+import sys
+
+from .app import main
+
+sys.exit(main())

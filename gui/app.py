@@ -1,0 +1,36 @@
+"""Entry point: ``fastnn-gui`` (console script ``fastnn_gui.app:main``) and ``python -m gui``."""
+import sys
+
+
+def configure_pyqtgraph():
+    """Global pyqtgraph options for fast, consistent drawing (row-major images, white plots)."""
+    import pyqtgraph as pg
+    pg.setConfigOptions(imageAxisOrder="row-major", background="w", foreground="k",
+                        antialias=True)
+
+
+def create_window(backend=None):
+    """Create the QApplication (if needed) and the main window; returns ``(app, window)``."""
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_pyqtgraph()
+    from .main_window import MainWindow
+    return app, MainWindow(backend=backend)
+
+
+def main(argv=None):
+    """Start the playground and run the Qt event loop; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    backend = None
+    if argv and argv[0] in ("-h", "--help"):
+        print("usage: fastnn-gui [BACKEND]   (BACKEND: one of fastnn.backends.available())")
+        return 0
+    if argv:
+        backend = argv[0]
+    app, window = create_window(backend)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Where the app's data comes from: fastnn generators, MNIST files, or the user's points.
+
+``DataRequest`` describes what the user picked; :func:`load` turns it into a
+:class:`~.problem.Problem` (called in the worker thread, so MNIST decoding never blocks the UI).
+"""
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import features as feats
+from .problem import make_problem
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of the dataset picker.
+
+    name : fastnn generator name ("mnist" and "custom" are handled here).
+    noise_scale : generator noise at 100 % on the noise slider (in data units).
+    """
+
+    label: str
+    name: str
+    group: str
+    noise_scale: float = 1.0
+    kwargs: tuple = ()
+    n_samples: int = 500
+
+
+CATALOG = (
+    Entry("Circle", "circles", "Classification", 2.0),
+    Entry("XOR", "xor", "Classification", 2.0),
+    Entry("Two Gaussians", "gaussians", "Classification", 2.0),
+    Entry("Spiral", "spiral", "Classification", 1.0),
+    Entry("Moons", "moons", "Classification", 0.5),
+    Entry("Linear", "linear", "Classification", 2.0),
+    Entry("Three classes", "three_class", "Multi-class", 2.0, n_samples=600),
+    Entry("Spiral, 3 arms", "spiral_k", "Multi-class", 1.0, (("n_classes", 3),), 600),
+    Entry("Spiral, 5 arms", "spiral_k", "Multi-class", 1.0, (("n_classes", 5),), 1000),
+    Entry("Plane", "plane", "Regression", 1.0),
+    Entry("Gaussian bumps", "gaussian_bumps", "Regression", 1.0),
+    Entry("Sine curve", "sine", "Regression", 0.5, n_samples=300),
+    Entry("Complex curve", "complex_curve", "Regression", 0.3, n_samples=500),
+    Entry("House prices", "house_prices", "Regression", 100.0),
+    Entry("MNIST digits", "mnist", "Images", 0.0, n_samples=4000),
+    Entry("Your own data", "custom", "Custom", 0.0),
+)
+
+
+def entry(label):
+    """The catalogue entry with this label (ValueError for an unknown one)."""
+    for e in CATALOG:
+        if e.label == label:
+            return e
+    raise ValueError(f"unknown dataset '{label}'; expected one of {[e.label for e in CATALOG]}")
+
+
+@dataclass
+class DataRequest:
+    """The user's data choice. ``X``/``y`` carry custom points or a loaded CSV."""
+
+    label: str = "Circle"
+    n_samples: int = 500
+    noise: float = 0.0          # 0..50 (% of the entry's noise scale)
+    train_ratio: float = 0.5
+    seed: int = 0
+    features: tuple = ()
+    X: np.ndarray = None
+    y: np.ndarray = None
+    extra: dict = field(default_factory=dict)
+
+
+def mnist_dir():
+    """Folder with the MNIST IDX files: ``$FASTNN_DATA[/mnist]``, else ../shared/data/mnist."""
+    candidates = []
+    env = os.environ.get("FASTNN_DATA")
+    if env:
+        candidates += [Path(env) / "mnist", Path(env)]
+    repo = Path(__file__).resolve().parent.parent
+    candidates += [repo.parent / "shared" / "data" / "mnist", Path.cwd().parent / "shared" /
+                   "data" / "mnist"]
+    for path in candidates:
+        if path.is_dir() and any(path.glob("*idx*")):
+            return path
+    raise FileNotFoundError("MNIST files not found: set FASTNN_DATA to the folder holding "
+                            "the IDX files (looked in " + ", ".join(map(str, candidates)) + ")")
+
+
+def _load_mnist(n_samples, seed):
+    import fastnn.datasets as ds
+    out = ds.load_mnist(str(mnist_dir()))
+    X, y = (out[0], out[1]) if isinstance(out, tuple) else (out["X"], out["y"])
+    X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
+    n = min(int(n_samples), len(X))
+    idx = np.random.default_rng(seed).permutation(len(X))[:n]
+    return X[idx], np.asarray(y)[idx]
+
+
+def generate(request):
+    """Raw ``(X, y)`` for a request (custom arrays are passed through)."""
+    e = entry(request.label)
+    if e.name == "custom":
+        if request.X is None or len(request.X) == 0:
+            raise ValueError("no points yet: click on the surface to add points, "
+                             "or load a CSV file")
+        return request.X, request.y
+    if e.name == "mnist":
+        return _load_mnist(request.n_samples, request.seed)
+    import fastnn.datasets as ds
+    if not 0 <= request.noise <= 100:
+        raise ValueError(f"noise must be between 0 and 100 %, got {request.noise}")
+    noise = e.noise_scale * request.noise / 100.0
+    gen = ds.get if hasattr(ds, "get") else (lambda name, **kw: getattr(ds, name)(**kw))
+    return gen(e.name, n_samples=int(request.n_samples), noise=noise, seed=int(request.seed),
+               **dict(e.kwargs))
+
+
+def load(request):
+    """Build the :class:`Problem` for a request, keeping its features when they still fit."""
+    X, y = generate(request)
+    problem = make_problem(request.label, X, y, request.train_ratio, request.seed)
+    wanted = tuple(request.features)
+    if wanted and all(f in feats.available(problem.n_raw) for f in wanted):
+        problem = problem.with_features(wanted)
+    return problem

@@ -1,0 +1,1 @@
+"""Control panels: widgets that edit settings and emit the edited values."""

@@ -1,0 +1,99 @@
+"""What the worker sends to the window: copies of the history and of every view's data.
+
+A ``Snapshot`` holds plain NumPy arrays only, so it crosses threads safely by reference.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .problem import THUMB_RES
+
+N_MISCLASSIFIED = 32   # misclassified digits shown
+N_SAMPLES = 64         # digits in the sample grid
+
+
+def class_scores(pred, loss, task):
+    """Map raw network predictions to class scores.
+
+    Returns (n,) P(class 1) in [0, 1] for binary tasks and (n, K) probability-like rows for
+    multi-class tasks. Hinge outputs (margins) map to [0, 1] by (v + 1) / 2, clipped.
+    """
+    pred = np.asarray(pred, dtype=np.float32)
+    if task == "multiclass":
+        if loss == "softmax_cross_entropy":
+            return pred
+        pos = np.clip(pred, 0.0, None) + 1e-6
+        return pos / pos.sum(axis=1, keepdims=True)
+    if pred.ndim == 2 and pred.shape[1] == 2:
+        return pred[:, 1]
+    pred = pred.reshape(len(pred))
+    if loss == "hinge":
+        return np.clip((pred + 1.0) / 2.0, 0.0, 1.0)
+    return np.clip(pred, 0.0, 1.0)
+
+
+@dataclass
+class Snapshot:
+    """State of one training run at one epoch (arrays are copies).
+
+    surface : binary (R, R) P(class 1); multiclass (R, R, K); 2-D regression (R, R) values;
+              1-D problems (C,) curve values; None for wider inputs.
+    neurons : per Dense layer, (units, r, r) activations on the thumbnail grid (or None).
+    weights : ``get_weights()`` copy: (W, b) or (W, b, PReLU slopes) per Dense layer.
+    confusion : (K, K) test confusion matrix (rows = true class) for classification.
+    """
+
+    epoch: int
+    loss_x: np.ndarray
+    loss_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+    acc_x: np.ndarray
+    acc_train: np.ndarray
+    acc_test: np.ndarray
+    grad_x: np.ndarray
+    grad_norms: np.ndarray
+    task: str
+    loss: str
+    surface: np.ndarray = None
+    neurons: list = None
+    weights: list = None
+    confusion: np.ndarray = None
+    misclassified: np.ndarray = None
+    mis_pred: np.ndarray = None
+    sample_pred: np.ndarray = None
+    pred_test: np.ndarray = None
+    epochs_per_s: float = 0.0
+
+    def fill_views(self, trainer):
+        """Compute the surface, neuron heatmaps, weights and digit views from ``trainer``."""
+        net, p = trainer.net, trainer.problem
+        self.weights = [tuple(np.array(a) for a in w) for w in net.get_weights()]
+        if trainer.grid is not None:
+            pred = net.predict(trainer.grid)
+            if p.task == "regression":
+                values = np.asarray(pred, dtype=np.float32).reshape(len(pred))
+            else:
+                values = class_scores(pred, trainer.loss, p.task)
+            if p.n_raw == 2:
+                res = int(round(np.sqrt(len(trainer.grid))))
+                values = values.reshape((res, res) + values.shape[1:])
+            self.surface = np.ascontiguousarray(values, dtype=np.float32)
+        if trainer.thumb_grid is not None:
+            outs = net.layer_outputs(trainer.thumb_grid)
+            rows = THUMB_RES if p.n_raw == 2 else 1
+            self.neurons = [np.ascontiguousarray(
+                np.asarray(A, dtype=np.float32).T.reshape(A.shape[1], rows, -1)) for A in outs]
+        if p.task != "regression":
+            self._fill_classification(trainer)
+        elif trainer.grid is None:
+            self.pred_test = np.asarray(net.predict(trainer.X_test), np.float32).reshape(-1)
+
+    def _fill_classification(self, trainer):
+        p = trainer.problem
+        pred = trainer.predict_labels(trainer.X_test)
+        k = p.n_classes
+        self.confusion = np.bincount(p.y_test * k + pred, minlength=k * k).reshape(k, k)
+        wrong = np.flatnonzero(pred != p.y_test)[:N_MISCLASSIFIED]
+        self.misclassified, self.mis_pred = wrong, pred[wrong]
+        self.sample_pred = pred[:N_SAMPLES]

@@ -1,0 +1,199 @@
+"""Train one network on one problem in chunks of epochs and record what the views need.
+
+No Qt here: the worker thread owns a ``Trainer`` and calls it; tests can drive it directly.
+"""
+import numpy as np
+
+from . import netspec
+from .problem import THUMB_RES
+from .snapshot import Snapshot, class_scores
+
+GRAD_SAMPLES = 256   # samples used for the per-layer gradient-norm diagnostic
+
+
+class Trainer:
+    """A compiled network, its data, its initial weights and its training history."""
+
+    def __init__(self, problem, settings, init_weights=None):
+        self.problem = problem
+        self.settings = settings.copy()
+        self.reinitialisations = 0
+        self._prepare_data()
+        self._build(init_weights)
+
+    # -- construction -------------------------------------------------------------------
+    def _prepare_data(self):
+        p = self.problem
+        self.loss = netspec.loss_for(self.settings, p.task)
+        self.X_train, self.X_test = p.inputs(p.X_train), p.inputs(p.X_test)
+        self.T_train, self.T_test = self.targets(p.y_train), self.targets(p.y_test)
+        grid = p.surface_grid()
+        self.grid = None if grid is None else p.inputs(grid)
+        thumbs = p.surface_grid(THUMB_RES)
+        self.thumb_grid = None if thumbs is None else p.inputs(thumbs)
+
+    def targets(self, y):
+        """Targets in the form the loss expects (labels, 0/1 floats or one-hot rows)."""
+        task = self.problem.task
+        if task == "regression":
+            return y.astype(np.float32)
+        if self.loss == "mse" and task == "multiclass":
+            return np.eye(self.problem.n_classes, dtype=np.float32)[y]
+        if self.loss in ("mse", "binary_cross_entropy", "hinge"):
+            return y.astype(np.float32)
+        return y
+
+    def _build(self, init_weights=None):
+        s, p = self.settings, self.problem
+        seed = s.seed + 1000 * self.reinitialisations
+        self.net = netspec.build_net(s, p.task, p.n_inputs, p.n_classes, seed)
+        if init_weights is not None:
+            self.net.set_weights(init_weights)
+        self.initial_weights = _copy(self.net.get_weights())
+        self._clear_history()
+
+    def _clear_history(self):
+        self.epoch = 0
+        self.loss_x, self.loss_y = [], []
+        self.test_x, self.test_y = [], []
+        self.acc_x, self.acc_train, self.acc_test = [], [], []
+        self.grad_x, self.grad_norms = [], []
+
+    # -- settings -------------------------------------------------------------------------
+    def update_settings(self, settings):
+        """Apply edited settings, keeping the trained weights whenever the shapes allow.
+
+        Returns "rebuild" (new weights, history cleared), "recompile" (new optimizer state
+        or back end, weights kept) or "live" (applied in place).
+        """
+        old, self.settings = self.settings, settings.copy()
+        p = self.problem
+        if netspec.structure_key(old, p.task, p.n_inputs) != \
+                netspec.structure_key(settings, p.task, p.n_inputs):
+            self._prepare_data()
+            self._build()
+            return "rebuild"
+        if (old.dropout > 0) != (settings.dropout > 0):
+            weights = _copy(self.net.get_weights())
+            self.net = netspec.build_net(settings, p.task, p.n_inputs, p.n_classes, settings.seed)
+            self.net.set_weights(weights)
+            return "recompile"
+        if (old.optimizer, old.schedule, old.backend) != \
+                (settings.optimizer, settings.schedule, settings.backend):
+            netspec.recompile(self.net, settings, p.task)
+            netspec.apply_live(self.net, settings)
+            return "recompile"
+        netspec.apply_live(self.net, settings)
+        return "live"
+
+    def reset(self, same_weights):
+        """Back to epoch 0: the same initial weights, or freshly drawn ones."""
+        if same_weights:
+            self._build(self.initial_weights)
+        else:
+            self.reinitialisations += 1
+            self._build()
+
+    def adopt(self, net):
+        """Continue with a loaded network; it must fit the current data and features."""
+        p = self.problem
+        weights = net.get_weights()
+        n_in, n_out = weights[0][0].shape[0], weights[-1][0].shape[1]
+        want_out = netspec.n_outputs(self.loss, p.task, p.n_classes)
+        if n_in != p.n_inputs or n_out != want_out:
+            raise ValueError(f"the model has {n_in} inputs and {n_out} outputs, but this data "
+                             f"with these features needs {p.n_inputs} inputs and {want_out} "
+                             f"outputs; pick the data set the model was trained on")
+        dense = list(net.dense_layers)
+        layers = [netspec.LayerSpec(w[0].shape[1], _activation_name(d))
+                  for w, d in zip(weights[:-1], dense[:-1])]
+        self.settings = self.settings.copy(layers=layers)
+        self._build(_copy(weights))
+
+    def set_weight(self, layer, row, col, value):
+        """Set one weight: ``row == fan_in`` addresses the bias of unit ``col``."""
+        if not np.isfinite(value):
+            raise ValueError(f"a weight must be a finite number, got {value}")
+        weights = _copy(self.net.get_weights())
+        W, b = weights[layer][:2]
+        if row == W.shape[0]:
+            b[col] = value
+        else:
+            W[row, col] = value
+        self.net.set_weights(weights)
+
+    # -- training -------------------------------------------------------------------------
+    def train(self, epochs):
+        """Train ``epochs`` epochs and record the losses; returns the number trained.
+
+        Raises ``fastnn.DivergenceError`` (after recording the epochs that stayed finite)
+        when the loss becomes NaN/inf; the library has restored the last finite weights.
+        """
+        import fastnn
+        s = self.settings
+        before = getattr(self.net, "epoch", 0)
+        batch = None if s.batch_size <= 0 or s.batch_size >= len(self.X_train) else s.batch_size
+        try:
+            hist = self.net.fit(self.X_train, self.T_train, epochs=int(epochs), batch_size=batch,
+                                shuffle=True, seed=s.seed + self.epoch, verbose=0)
+        except fastnn.DivergenceError:
+            self.epoch += max(0, getattr(self.net, "epoch", before) - before)
+            raise
+        losses = hist.history["loss"]
+        self.loss_x.extend(range(self.epoch + 1, self.epoch + len(losses) + 1))
+        self.loss_y.extend(float(v) for v in losses)
+        self.epoch += len(losses)
+        return len(losses)
+
+    def evaluate(self):
+        """Record the test loss (and train/test accuracy) at the current epoch."""
+        res = self.net.evaluate(self.X_test, self.T_test)
+        self.test_x.append(self.epoch)
+        self.test_y.append(float(res["loss"]))
+        if self.problem.task != "regression":
+            self.acc_x.append(self.epoch)
+            self.acc_train.append(float(np.mean(self.predict_labels(self.X_train)
+                                                == self.problem.y_train)))
+            self.acc_test.append(float(np.mean(self.predict_labels(self.X_test)
+                                               == self.problem.y_test)))
+
+    def predict_labels(self, X):
+        """Predicted class labels for network inputs ``X``."""
+        scores = class_scores(self.net.predict(X), self.loss, self.problem.task)
+        return (scores > 0.5).astype(np.int64) if scores.ndim == 1 else scores.argmax(axis=1)
+
+    def record_gradients(self):
+        """Append the per-layer gradient norms ||dW|| on a fixed training subset."""
+        n = min(GRAD_SAMPLES, len(self.X_train))
+        _, grads = self.net.gradients(self.X_train[:n], self.T_train[:n])
+        self.grad_x.append(self.epoch)
+        self.grad_norms.append([float(np.sqrt(np.sum(g[0].astype(np.float64) ** 2)))
+                                for g in grads])
+
+    # -- views ----------------------------------------------------------------------------
+    def snapshot(self, detail=True):
+        """A :class:`Snapshot` of the history and (when ``detail``) every view's data."""
+        snap = Snapshot(
+            epoch=self.epoch, loss_x=np.array(self.loss_x, dtype=np.float64),
+            loss_y=np.array(self.loss_y, dtype=np.float64),
+            test_x=np.array(self.test_x, dtype=np.float64),
+            test_y=np.array(self.test_y, dtype=np.float64),
+            acc_x=np.array(self.acc_x), acc_train=np.array(self.acc_train),
+            acc_test=np.array(self.acc_test),
+            grad_x=np.array(self.grad_x, dtype=np.float64),
+            grad_norms=np.array(self.grad_norms, dtype=np.float64).reshape(len(self.grad_x), -1),
+            task=self.problem.task, loss=self.loss)
+        if detail:
+            snap.fill_views(self)
+        return snap
+
+
+def _copy(weights):
+    """Deep copy of a ``get_weights()`` list."""
+    return [tuple(np.array(a, copy=True) for a in w) for w in weights]
+
+
+def _activation_name(dense):
+    """Canonical activation name of a Dense layer ("identity" is shown as "linear")."""
+    name = str(getattr(dense, "activation", "linear") or "linear")
+    return "linear" if name == "identity" else name

@@ -1,0 +1,1 @@
+"""Plot widgets: each is created once and updated from worker snapshots."""

@@ -1,0 +1,104 @@
+"""MNIST views: a grid of test digits with predictions, the confusion matrix and the
+misclassified digits. Images are tiled once into one array and drawn by one ImageItem each."""
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from ..snapshot import N_MISCLASSIFIED, N_SAMPLES
+
+COLS = 8
+
+
+def tile(images, cols=COLS, shape=(28, 28)):
+    """Tile (n, h*w) images into one (rows*h, cols*w) float32 array (row-major, top row first)."""
+    h, w = shape
+    rows = max(1, -(-len(images) // cols))
+    out = np.zeros((rows * h, cols * w), dtype=np.float32)
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        out[r * h:(r + 1) * h, c * w:(c + 1) * w] = img.reshape(h, w)
+    return out
+
+
+def _image_plot(title):
+    plot = pg.PlotWidget(title=title)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.setMouseEnabled(False, False)
+    plot.invertY(True)
+    plot.setAspectLocked(True)
+    img = pg.ImageItem(axisOrder="row-major")
+    img.setLookupTable(pg.colormap.get("CET-L1").getLookupTable(nPts=256)[::-1])
+    plot.addItem(img)
+    return plot, img
+
+
+class DigitsView(QWidget):
+    """Sample grid, confusion matrix and misclassified digits (for image problems)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        self.samples_plot, self.samples_img = _image_plot("Test digits (label: prediction)")
+        self.wrong_plot, self.wrong_img = _image_plot("Misclassified (true → predicted)")
+        self.conf_plot = pg.PlotWidget(title="Confusion matrix (rows: true, columns: predicted)")
+        self.conf_plot.invertY(True)
+        self.conf_plot.setAspectLocked(True)
+        self.conf_img = pg.ImageItem(axisOrder="row-major")
+        self.conf_img.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+        self.conf_plot.addItem(self.conf_img)
+        self.accuracy = QLabel("")
+        self.sample_labels, self.wrong_labels = [], []
+        grid.addWidget(self.samples_plot, 0, 0)
+        grid.addWidget(self.conf_plot, 0, 1)
+        grid.addWidget(self.wrong_plot, 1, 0)
+        grid.addWidget(self.accuracy, 1, 1)
+        self.problem = None
+
+    def set_problem(self, problem):
+        """Tile the first test digits once (or clear the view for non-image data)."""
+        self.problem = problem
+        if problem.image_shape is None:
+            self.samples_img.clear()
+            self.wrong_img.clear()
+            self.accuracy.setText("Digit views appear for MNIST; the confusion matrix works "
+                                  "for every classification problem.")
+            return
+        self.samples_img.setImage(tile(problem.X_test[:N_SAMPLES]), autoLevels=False,
+                                  levels=(0.0, 1.0))
+        self.sample_labels = self._make_labels(self.samples_plot, self.sample_labels,
+                                               min(N_SAMPLES, len(problem.X_test)))
+
+    def _make_labels(self, plot, old, n):
+        for t in old:
+            plot.removeItem(t)
+        labels = []
+        for i in range(n):
+            r, c = divmod(i, COLS)
+            t = pg.TextItem("", color=(220, 30, 30), anchor=(0, 0))
+            t.setPos(c * 28, r * 28)
+            plot.addItem(t)
+            labels.append(t)
+        return labels
+
+    def update_snapshot(self, snap):
+        """Redraw predictions, confusion matrix and misclassified digits."""
+        p = self.problem
+        if p is None or snap.confusion is None:
+            return
+        conf = snap.confusion.astype(np.float32)
+        self.conf_img.setImage(conf, autoLevels=False, levels=(0.0, max(1.0, conf.max())))
+        acc = np.trace(conf) / max(conf.sum(), 1)
+        self.accuracy.setText(f"Epoch {snap.epoch}: test accuracy {acc:.1%} "
+                              f"({int(conf.sum() - np.trace(conf))} of {int(conf.sum())} wrong)")
+        if p.image_shape is None:
+            return
+        for t, y, pred in zip(self.sample_labels, p.y_test, snap.sample_pred):
+            t.setText(f"{y}:{pred}")
+            t.setColor((20, 140, 20) if y == pred else (220, 30, 30))
+        wrong = snap.misclassified[:N_MISCLASSIFIED]
+        self.wrong_img.setImage(tile(p.X_test[wrong]), autoLevels=False, levels=(0.0, 1.0))
+        if len(self.wrong_labels) != len(wrong):
+            self.wrong_labels = self._make_labels(self.wrong_plot, self.wrong_labels, len(wrong))
+        for t, i, pred in zip(self.wrong_labels, wrong, snap.mis_pred):
+            t.setText(f"{p.y_test[i]}→{pred}")

@@ -1,0 +1,241 @@
+"""The training worker: a QObject living in its own QThread that owns the model.
+
+The window never touches the network. It sends commands (``WorkerHost.send(name, arg)``),
+which arrive as queued calls of :meth:`TrainWorker.command` in the worker thread. Training
+runs in chunks of epochs sized to about ``CHUNK_S`` seconds, driven by a zero-delay timer, so
+commands are handled between chunks. Snapshots are emitted at most ``EMIT_HZ`` times a second.
+"""
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from . import data as data_mod
+from .trainer import Trainer
+
+CHUNK_S = 0.03
+EMIT_HZ = 30.0
+MAX_CHUNK = 5000
+
+
+class TrainWorker(QObject):
+    """Owns a :class:`Trainer`; trains in chunks and emits snapshots and messages."""
+
+    sig_snapshot = Signal(object)      # Snapshot
+    sig_problem = Signal(object)       # Problem, after new data was loaded
+    sig_settings = Signal(object)      # Settings, when the worker changed them (model loaded)
+    sig_message = Signal(str, str)     # level ("info" | "warning" | "error"), text
+    sig_running = Signal(bool)
+
+    def __init__(self):
+        super().__init__()
+        self.trainer = None
+        self.running = False
+        self.unrendered = 0            # snapshots sent but not yet drawn (set by the window)
+        self._timer = QTimer(self)     # a child: moves to the worker thread with us
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._tick)
+        self._sec_per_epoch = None
+        self._last_emit = 0.0
+        self._rate, self._rate_t0, self._rate_epochs = 0.0, None, 0
+        self._commands = {
+            "data": self._cmd_data, "settings": self._cmd_settings, "play": self._cmd_play,
+            "pause": self._cmd_pause, "step": self._cmd_step, "reset": self._cmd_reset,
+            "weight": self._cmd_weight, "save": self._cmd_save, "load": self._cmd_load,
+            "features": self._cmd_features, "snapshot": self._cmd_snapshot,
+        }
+
+    # -- command dispatch ---------------------------------------------------------------
+    @Slot(str, object)
+    def command(self, name, arg):
+        """Run command ``name``; any error becomes a message and pauses training."""
+        try:
+            self._commands[name](arg)
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the window
+            self._set_running(False)
+            self.sig_message.emit("error", f"{name}: {exc}")
+
+    def _need_trainer(self):
+        if self.trainer is None:
+            raise RuntimeError("no data loaded yet")
+        return self.trainer
+
+    def _cmd_data(self, arg):
+        request, settings = arg
+        was_running = self.running
+        self._set_running(False)
+        problem = data_mod.load(request)
+        self.trainer = Trainer(problem, settings)
+        self._sec_per_epoch = None
+        self.sig_problem.emit(problem)
+        self._emit_snapshot()
+        if was_running:
+            self._set_running(True)
+
+    def _cmd_features(self, names):
+        t = self._need_trainer()
+        self.trainer = Trainer(t.problem.with_features(names), t.settings)
+        self._sec_per_epoch = None
+        self.sig_problem.emit(self.trainer.problem)
+        self._emit_snapshot()
+
+    def _cmd_settings(self, settings):
+        kind = self._need_trainer().update_settings(settings)
+        if kind != "live":
+            self._sec_per_epoch = None
+        self._emit_snapshot()
+
+    def _cmd_play(self, _=None):
+        self._need_trainer()
+        self._set_running(True)
+
+    def _cmd_pause(self, _=None):
+        self._set_running(False)
+        if self.trainer is not None:
+            self._emit_snapshot()
+
+    def _cmd_step(self, _=None):
+        self._set_running(False)
+        self._train_chunk(1)
+        self._emit_snapshot()
+
+    def _cmd_reset(self, same_weights):
+        self._set_running(False)
+        self._need_trainer().reset(bool(same_weights))
+        self._sec_per_epoch = None
+        self._emit_snapshot()
+
+    def _cmd_weight(self, arg):
+        self._need_trainer().set_weight(*arg)
+        self._emit_snapshot()
+
+    def _cmd_save(self, path):
+        self._need_trainer().net.save(str(path))
+        self.sig_message.emit("info", f"model saved to {path}")
+
+    def _cmd_load(self, path):
+        import fastnn
+        t = self._need_trainer()
+        net = fastnn.load(str(path))
+        t.adopt(net)
+        self._set_running(False)
+        self.sig_settings.emit(t.settings)
+        self.sig_message.emit("info", f"model loaded from {path}")
+        self._emit_snapshot()
+
+    def _cmd_snapshot(self, _=None):
+        self._emit_snapshot()
+
+    # -- training loop --------------------------------------------------------------------
+    def _set_running(self, running):
+        if running == self.running:
+            return
+        self.running = running
+        self._rate_t0 = None
+        self.sig_running.emit(running)
+        if running:
+            self._timer.start(0)
+        else:
+            self._timer.stop()
+
+    def _chunk_epochs(self):
+        if self._sec_per_epoch is None:
+            return 1
+        return int(np.clip(CHUNK_S / max(self._sec_per_epoch, 1e-7), 1, MAX_CHUNK))
+
+    def _train_chunk(self, epochs):
+        """Train ``epochs`` epochs; on divergence pause, explain and return False."""
+        import fastnn
+        t = self._need_trainer()
+        start = time.perf_counter()
+        try:
+            done = t.train(epochs)
+        except fastnn.DivergenceError as exc:
+            self._set_running(False)
+            self.sig_message.emit("warning", divergence_text(t, exc))
+            return False
+        elapsed = time.perf_counter() - start
+        t.evaluate()
+        per = elapsed / max(done, 1)
+        self._sec_per_epoch = per if self._sec_per_epoch is None else \
+            0.7 * self._sec_per_epoch + 0.3 * per
+        self._count_rate(done)
+        return True
+
+    def _count_rate(self, done):
+        """Epochs per wall-clock second over windows of about half a second."""
+        now = time.perf_counter()
+        if self._rate_t0 is None or done == 0:
+            self._rate_t0, self._rate_epochs = now, 0
+            return
+        self._rate_epochs += done
+        if now - self._rate_t0 >= 0.5:
+            self._rate = self._rate_epochs / (now - self._rate_t0)
+            self._rate_t0, self._rate_epochs = now, 0
+
+    @Slot()
+    def _tick(self):
+        if not self.running:
+            return
+        try:
+            ok = self._train_chunk(self._chunk_epochs())
+        except Exception as exc:  # noqa: BLE001 - keep the model, tell the user
+            self._set_running(False)
+            self.sig_message.emit("error", f"training stopped: {exc}")
+            ok = False
+        now = time.perf_counter()
+        if not ok or not self.running:
+            self._emit_snapshot()
+        elif now - self._last_emit >= 1.0 / EMIT_HZ and self.unrendered < 2:
+            self._emit_snapshot()
+        if self.running:
+            self._timer.start(0)
+
+    def _emit_snapshot(self):
+        t = self.trainer
+        if t is None:
+            return
+        t.record_gradients()
+        snap = t.snapshot(detail=True)
+        snap.epochs_per_s = self._rate if self.running else 0.0
+        self._last_emit = time.perf_counter()
+        self.unrendered += 1
+        self.sig_snapshot.emit(snap)
+
+
+def divergence_text(trainer, exc):
+    """The window's explanation of a divergence (NaN/inf loss)."""
+    s = trainer.settings
+    return (f"Training diverged at epoch {trainer.epoch}: the loss became NaN or infinite, "
+            f"so training was paused. The weights were restored to the last finite epoch. "
+            f"The learning rate ({s.lr:g}) is probably too large for {s.optimizer}: lower it, "
+            f"use a smaller batch or an adaptive optimizer (Adam), then press play. ({exc})")
+
+
+class WorkerHost(QObject):
+    """Creates the worker thread and forwards commands to the worker as queued calls."""
+
+    sig_command = Signal(str, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("fastnn-train")
+        self.worker = TrainWorker()
+        self.worker.moveToThread(self.thread)
+        self.sig_command.connect(self.worker.command)
+        self.thread.start()
+
+    def send(self, name, arg=None):
+        """Queue command ``name`` (see :class:`TrainWorker`) with argument ``arg``."""
+        self.sig_command.emit(name, arg)
+
+    def rendered(self):
+        """Tell the worker one snapshot was drawn (back-pressure for slow windows)."""
+        self.worker.unrendered = max(0, self.worker.unrendered - 1)
+
+    def stop(self):
+        """Stop training and end the thread (waits for the current chunk)."""
+        self.worker.running = False
+        self.thread.quit()
+        self.thread.wait()

@@ -1,0 +1,64 @@
+"""Fixtures for the offscreen GUI tests (pytest-qt).
+
+QT_QPA_PLATFORM must be set before Qt is imported, so it is set at the top of this file.
+The package is imported as ``fastnn_gui`` when installed, else as ``gui`` from the repo root.
+"""
+import importlib
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+def _package():
+    try:
+        return importlib.import_module("fastnn_gui")
+    except ImportError:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        return importlib.import_module("gui")
+
+
+GUI = _package()
+
+
+@pytest.fixture
+def gui_pkg():
+    """The GUI package (``fastnn_gui`` or ``gui``)."""
+    return GUI
+
+
+@pytest.fixture
+def window(qtbot):
+    """A shown main window on the NumPy back end, with its first data set loaded."""
+    from importlib import import_module
+    app_mod = import_module(GUI.__name__ + ".app")
+    _, win = app_mod.create_window("numpy")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=20000)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def wait_epoch(qtbot):
+    """``wait_epoch(win, n)``: wait until the window has drawn a snapshot at epoch >= n."""
+    def wait(win, epoch, timeout=20000):
+        qtbot.waitUntil(lambda: win.snapshot is not None and win.snapshot.epoch >= epoch,
+                        timeout=timeout)
+    return wait
+
+
+@pytest.fixture
+def settle(qtbot):
+    """``settle(win)``: pause, wait for the worker to stop, then for a fresh snapshot."""
+    def run(win, timeout=10000):
+        win.host.send("pause")
+        qtbot.waitUntil(lambda: not win.running, timeout=timeout)
+        with qtbot.waitSignal(win.host.worker.sig_snapshot, timeout=timeout):
+            win.host.send("snapshot")
+        qtbot.wait(20)
+    return run
