@@ -34,6 +34,9 @@ def limited():
     from threadpoolctl import ThreadpoolController
 
     if _controller is None:
+        # Numba's np.dot calls SciPy's own OpenBLAS, which loads lazily: load it first, or the
+        # controller would not see it and that pool would keep all its threads.
+        import scipy.linalg.cython_blas  # noqa: F401
         _controller = ThreadpoolController()
     numba = _numba()
     before = numba.get_num_threads() if numba else None

@@ -138,22 +138,37 @@ def _mm_nt(A, B, C):
 
 
 @njit
-def _activate(code, alpha, prelu, Z, A):
+def _bias_activate(code, alpha, prelu, b, Z, A):
+    """``Z += b`` then ``A = f(Z)``; one branch per layer so each inner loop can vectorise."""
     rows, cols = Z.shape
     for i in range(rows):
         for j in range(cols):
-            z = Z[i, j]
-            if code == S.SIGMOID:
-                A[i, j] = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
-            elif code == S.TANH:
-                A[i, j] = math.tanh(z)
-            elif code == S.RELU:
-                A[i, j] = z if z > 0 else 0
-            elif code == S.LEAKY_RELU:
+            Z[i, j] += b[j]
+    if code == S.IDENTITY:
+        return
+    for i in range(rows):
+        if code == S.RELU:
+            for j in range(cols):
+                A[i, j] = max(Z[i, j], 0)
+        elif code == S.TANH:
+            for j in range(cols):
+                A[i, j] = math.tanh(Z[i, j])
+        elif code == S.SIGMOID:
+            for j in range(cols):
+                z = Z[i, j]
+                e = math.exp(-abs(z))           # exp of a non-positive number never overflows
+                A[i, j] = 1 / (1 + e) if z >= 0 else e / (1 + e)
+        elif code == S.LEAKY_RELU:
+            for j in range(cols):
+                z = Z[i, j]
                 A[i, j] = z if z > 0 else alpha * z
-            elif code == S.ELU:
+        elif code == S.ELU:
+            for j in range(cols):
+                z = Z[i, j]
                 A[i, j] = z if z > 0 else alpha * math.expm1(z)
-            elif code == S.PRELU:
+        else:  # PReLU
+            for j in range(cols):
+                z = Z[i, j]
                 A[i, j] = z if z > 0 else prelu[j] * z
 
 
@@ -164,21 +179,23 @@ def _activation_backward(code, alpha, prelu, g_prelu, Z, A, D):
     if code == S.PRELU:
         g_prelu[:] = 0
     for i in range(rows):
-        for j in range(cols):
-            if code == S.SIGMOID:
-                D[i, j] *= A[i, j] * (1 - A[i, j])
-            elif code == S.TANH:
+        if code == S.RELU:
+            for j in range(cols):
+                D[i, j] = D[i, j] if Z[i, j] > 0 else 0
+        elif code == S.TANH:
+            for j in range(cols):
                 D[i, j] *= 1 - A[i, j] * A[i, j]
-            elif code == S.RELU:
-                if Z[i, j] <= 0:
-                    D[i, j] = 0
-            elif code == S.LEAKY_RELU:
-                if Z[i, j] <= 0:
-                    D[i, j] *= alpha
-            elif code == S.ELU:
-                if Z[i, j] <= 0:
-                    D[i, j] *= A[i, j] + alpha
-            elif code == S.PRELU:
+        elif code == S.SIGMOID:
+            for j in range(cols):
+                D[i, j] *= A[i, j] * (1 - A[i, j])
+        elif code == S.LEAKY_RELU:
+            for j in range(cols):
+                D[i, j] = D[i, j] if Z[i, j] > 0 else alpha * D[i, j]
+        elif code == S.ELU:
+            for j in range(cols):
+                D[i, j] = D[i, j] if Z[i, j] > 0 else D[i, j] * (A[i, j] + alpha)
+        elif code == S.PRELU:
+            for j in range(cols):
                 if Z[i, j] <= 0:
                     g_prelu[j] += D[i, j] * Z[i, j]
                     D[i, j] *= prelu[j]
@@ -269,12 +286,9 @@ def _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, pla
         b = params[b_off[layer]:b_off[layer] + fan_out]
         Z = _view(work, plan[layer, _Z], rows, fan_out)
         _mm(A_in, W, Z)
-        for i in range(rows):
-            for j in range(fan_out):
-                Z[i, j] += b[j]
-        if act[layer] != S.IDENTITY:
-            prelu = params[p_off[layer]:p_off[layer] + fan_out] if p_off[layer] >= 0 else b
-            _activate(act[layer], act_alpha[layer], prelu, Z, _view(work, plan[layer, _A], rows, fan_out))
+        prelu = params[p_off[layer]:p_off[layer] + fan_out] if p_off[layer] >= 0 else b
+        _bias_activate(act[layer], act_alpha[layer], prelu, b, Z,
+                       _view(work, plan[layer, _A], rows, fan_out))
 
 
 @njit
