@@ -1,0 +1,542 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled kernels of the Cython back end: a whole training epoch in one call, without the GIL.
+
+Twin of :mod:`fastnn.backends.numba_cpu` (same workspace plan, same loops, same maths; the
+formulas are in :mod:`fastnn.backends.numpy_ref`).  Every kernel is written once over Cython's
+fused type ``floating`` and compiled for float32 and float64.  Matrices are C-contiguous and are
+handled as raw pointers with their row length; products go to plain loops when small and to
+``sgemm``/``dgemm`` (from :mod:`scipy.linalg.cython_blas`) when large.  BLAS is column-major, so a
+row-major ``C = A @ B`` is computed as the column-major ``C^T = B^T A^T``: pass ``B`` first.
+
+The ``def`` entry points at the bottom take the :class:`fastnn._spec.NetSpec` arrays one by one
+(``NetSpec.arrays()``) and release the GIL for the whole computation.
+"""
+from cython cimport floating
+from libc.math cimport exp, expf, expm1, expm1f, fabs, log, log1p, pow, sqrt, tanh, tanhf
+from libc.stdint cimport int64_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+# Bumped whenever an entry point's signature changes, so a stale build reports itself (cython_cpu).
+ABI = 1
+
+# Codes of fastnn._spec (kept equal by tests/test_cython.py).
+cdef enum:
+    IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU
+cdef enum:
+    MSE, BCE, SOFTMAX_CE, HINGE
+cdef enum:
+    SGD, ADAGRAD, RMSPROP, ADAM
+cdef enum:
+    OPT_CODE, OPT_LR, OPT_MOMENTUM, OPT_NESTEROV, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_ALPHA, \
+        OPT_WEIGHT_DECAY, OPT_LR_DECAY
+# Columns of the per-layer workspace plan: the layer input (after dropout), its dropout scale
+# mask, Z and A.  Identity layers share A with Z; layers without dropout read the previous A.
+cdef enum:
+    P_IN, P_MASK, P_Z, P_A, P_COLS
+
+EXPECTED_CODES = {"activations": (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU),
+                  "losses": (MSE, BCE, SOFTMAX_CE, HINGE),
+                  "optimizers": (SGD, ADAGRAD, RMSPROP, ADAM)}
+
+
+cdef struct Net:
+    # The spec (borrowed pointers into the NetSpec arrays) plus the BLAS switch-over point.
+    Py_ssize_t n_layers
+    const int64_t* sizes
+    const int64_t* act
+    const double* act_alpha
+    const int64_t* w_off
+    const int64_t* b_off
+    const int64_t* p_off
+    const double* l1
+    const double* l2
+    const double* drop
+    int loss
+    Py_ssize_t blas_min_work
+
+
+cdef struct Plan:
+    # Offsets into the flat workspace: ``layer[l * P_COLS + col]`` per layer, then the gathered
+    # targets, two gradient ping-pong buffers of ``d_len`` values each, and the total length.
+    Py_ssize_t* layer
+    Py_ssize_t y_off
+    Py_ssize_t d_off
+    Py_ssize_t d_len
+    Py_ssize_t length
+
+
+# --- dropout hash: the same splitmix64 counter hash as numpy_ref.dropout_uniform -----------------
+
+cdef inline uint64_t _mix(uint64_t x) noexcept nogil:
+    x = x + 0x9E3779B97F4A7C15ULL
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL
+    return x ^ (x >> 31)
+
+
+# --- workspace -------------------------------------------------------------------------------------
+
+cdef Py_ssize_t _plan(const Net* net, Py_ssize_t rows, bint training, Plan* plan) noexcept nogil:
+    """Fill ``plan`` (its ``layer`` array must hold n_layers * P_COLS) and return its length."""
+    cdef Py_ssize_t layer, fan_in, fan_out, offset = 0, widest = 0
+    cdef Py_ssize_t* row
+    for layer in range(net.n_layers):
+        row = plan.layer + layer * P_COLS
+        fan_in, fan_out = net.sizes[layer], net.sizes[layer + 1]
+        widest = max(widest, fan_in, fan_out)
+        row[P_MASK] = -1
+        if layer == 0 or (training and net.drop[layer] > 0):
+            row[P_IN] = offset
+            offset += rows * fan_in
+        else:
+            row[P_IN] = plan.layer[(layer - 1) * P_COLS + P_A]
+        if training and net.drop[layer] > 0:
+            row[P_MASK] = offset
+            offset += rows * fan_in
+        row[P_Z] = offset
+        offset += rows * fan_out
+        if net.act[layer] == IDENTITY:
+            row[P_A] = row[P_Z]
+        else:
+            row[P_A] = offset
+            offset += rows * fan_out
+    plan.y_off = offset
+    offset += rows * net.sizes[net.n_layers]
+    plan.d_off = offset
+    plan.d_len = rows * widest
+    offset += 2 * plan.d_len
+    plan.length = offset
+    return offset
+
+
+# --- matrix products: loops when small, BLAS when large --------------------------------------------
+
+cdef inline void _gemm(char* ta, char* tb, int m, int n, int k, floating* A, int lda,
+                       floating* B, int ldb, floating* C, int ldc) noexcept nogil:
+    """Column-major ``C (m, n) = op(A) @ op(B)`` with BLAS."""
+    cdef floating one = 1, zero = 0
+    if floating is float:
+        sgemm(ta, tb, &m, &n, &k, &one, A, &lda, B, &ldb, &zero, C, &ldc)
+    else:
+        dgemm(ta, tb, &m, &n, &k, &one, A, &lda, B, &ldb, &zero, C, &ldc)
+
+
+cdef void _mm(const Net* net, floating* A, floating* B, floating* C,
+              Py_ssize_t m, Py_ssize_t k, Py_ssize_t n) noexcept nogil:
+    """``C (m, n) = A (m, k) @ B (k, n)``."""
+    cdef Py_ssize_t i, p, j
+    cdef floating a
+    if m * k * n >= net.blas_min_work:
+        _gemm(b"N", b"N", <int>n, <int>m, <int>k, B, <int>n, A, <int>k, C, <int>n)
+        return
+    for i in range(m):
+        for j in range(n):
+            C[i * n + j] = 0
+        for p in range(k):
+            a = A[i * k + p]
+            for j in range(n):
+                C[i * n + j] += a * B[p * n + j]
+
+
+cdef void _mm_tn(const Net* net, floating* A, floating* B, floating* C,
+                 Py_ssize_t m, Py_ssize_t k, Py_ssize_t n) noexcept nogil:
+    """``C (k, n) = A (m, k).T @ B (m, n)``."""
+    cdef Py_ssize_t i, p, j
+    cdef floating a
+    if m * k * n >= net.blas_min_work:
+        _gemm(b"N", b"T", <int>n, <int>k, <int>m, B, <int>n, A, <int>k, C, <int>n)
+        return
+    memset(C, 0, k * n * sizeof(floating))
+    for i in range(m):
+        for p in range(k):
+            a = A[i * k + p]
+            for j in range(n):
+                C[p * n + j] += a * B[i * n + j]
+
+
+cdef void _mm_nt(const Net* net, floating* A, floating* B, floating* C,
+                 Py_ssize_t m, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
+    """``C (m, k) = A (m, n) @ B (k, n).T``."""
+    cdef Py_ssize_t i, p, j
+    cdef floating s
+    if m * k * n >= net.blas_min_work:
+        _gemm(b"T", b"N", <int>k, <int>m, <int>n, B, <int>n, A, <int>n, C, <int>k)
+        return
+    for i in range(m):
+        for p in range(k):
+            s = 0
+            for j in range(n):
+                s += A[i * n + j] * B[p * n + j]
+            C[i * k + p] = s
+
+
+# --- activations: forward and derivative side by side ----------------------------------------------
+
+cdef inline floating _exp(floating x) noexcept nogil:
+    return expf(x) if floating is float else exp(x)
+
+
+cdef void _activate(int code, double alpha, const floating* prelu, const floating* Z, floating* A,
+                    Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    """``A = f(Z)`` over a (rows, cols) block (identity layers never get here: A is Z)."""
+    cdef Py_ssize_t i, size = rows * cols
+    cdef floating z, e
+    for i in range(size):
+        z = Z[i]
+        if code == SIGMOID:
+            e = _exp(-fabs(z))                 # exp of a non-positive number never overflows
+            A[i] = 1 / (1 + e) if z >= 0 else e / (1 + e)
+        elif code == TANH:
+            A[i] = tanhf(z) if floating is float else tanh(z)
+        elif code == RELU:
+            A[i] = z if z > 0 else 0
+        elif code == LEAKY_RELU:
+            A[i] = z if z > 0 else <floating>alpha * z
+        elif code == ELU:
+            A[i] = z if z > 0 else <floating>(alpha * (expm1f(z) if floating is float else expm1(z)))
+        else:  # PReLU: one slope per column
+            A[i] = z if z > 0 else prelu[i % cols] * z
+
+
+cdef void _activation_backward(int code, double alpha, const floating* prelu, floating* g_prelu,
+                               const floating* Z, const floating* A, floating* D,
+                               Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    """Turn dA (in ``D``) into dZ in place; PReLU slope gradients go into ``g_prelu``."""
+    cdef Py_ssize_t i, size = rows * cols
+    if code == PRELU:
+        memset(g_prelu, 0, cols * sizeof(floating))
+    for i in range(size):
+        if code == SIGMOID:
+            D[i] *= A[i] * (1 - A[i])
+        elif code == TANH:
+            D[i] *= 1 - A[i] * A[i]
+        elif Z[i] > 0:
+            continue                           # the piecewise activations have slope 1 here
+        elif code == RELU:
+            D[i] = 0
+        elif code == LEAKY_RELU:
+            D[i] *= <floating>alpha
+        elif code == ELU:
+            D[i] *= A[i] + <floating>alpha
+        else:  # PReLU
+            g_prelu[i % cols] += D[i] * Z[i]
+            D[i] *= prelu[i % cols]
+
+
+# --- losses --------------------------------------------------------------------------------------------
+
+cdef double _softmax_row(const floating* z, const floating* y, floating* d, Py_ssize_t cols,
+                         double scale, double* correct) noexcept nogil:
+    """Softmax cross-entropy of one row: returns its loss, writes ``scale * dL/dz`` into ``d``."""
+    cdef Py_ssize_t j, best = 0, ybest = 0
+    cdef double m = z[0], s = 0, ysum = 0, yz = 0, lse
+    for j in range(1, cols):
+        if z[j] > m:
+            m = z[j]
+            best = j
+        if y[j] > y[ybest]:
+            ybest = j
+    for j in range(cols):
+        s += exp(z[j] - m)                     # the row max is subtracted: exp never overflows
+        ysum += y[j]
+        yz += y[j] * <double>z[j]
+    lse = m + log(s)
+    for j in range(cols):
+        d[j] = <floating>(scale * (exp(z[j] - lse) * ysum - y[j]))
+    if best == ybest:
+        correct[0] += 1
+    return lse * ysum - yz
+
+
+cdef double _loss(int code, const floating* A, const floating* Y, floating* D, Py_ssize_t rows,
+                  Py_ssize_t cols, double scale, double* correct) noexcept nogil:
+    """Sum of per-sample losses; ``D = scale * dL/dA``; adds the number correct to ``correct``."""
+    cdef Py_ssize_t i, j, k
+    cdef double total = 0, hits, z, y, e, margin
+    for i in range(rows):
+        if code == SOFTMAX_CE:
+            total += _softmax_row(A + i * cols, Y + i * cols, D + i * cols, cols, scale, correct)
+            continue
+        hits = 0
+        for j in range(cols):
+            k = i * cols + j
+            z = A[k]
+            y = Y[k]
+            if code == MSE:
+                total += 0.5 * (z - y) * (z - y)
+                D[k] = <floating>(scale * (z - y))
+            elif code == BCE:
+                e = exp(-fabs(z))
+                total += max(z, 0.0) - z * y + log1p(e)
+                D[k] = <floating>(scale * ((1 / (1 + e) if z >= 0 else e / (1 + e)) - y))
+                hits += (z > 0) == (y > 0.5)
+            else:  # hinge
+                margin = 1 - y * z
+                total += margin if margin > 0 else 0
+                D[k] = <floating>(-scale * y) if margin > 0 else 0
+                hits += (z > 0) == (y > 0)
+        correct[0] += hits / cols
+    return total
+
+
+# --- forward and backward through the whole network on the rows staged in the workspace -----------
+
+cdef void _dropout(Py_ssize_t layer, double rate, uint64_t seed, int64_t t, const int64_t* ids,
+                   const floating* source, floating* mask, floating* out,
+                   Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    """Inverted dropout of ``source`` into ``out``, keeping the scale mask for backward."""
+    cdef Py_ssize_t i, j
+    cdef double keep = 1.0 - rate
+    cdef uint64_t batch_key = _mix(seed ^ _mix(<uint64_t>t)), row_key, u
+    for i in range(rows):
+        row_key = _mix(batch_key ^ <uint64_t>ids[i])
+        for j in range(cols):
+            u = _mix(row_key ^ ((<uint64_t>layer << 32) | <uint64_t>j))
+            mask[i * cols + j] = <floating>(1.0 / keep) if (u >> 11) * 2.0 ** -53 < keep else 0
+            out[i * cols + j] = source[i * cols + j] * mask[i * cols + j]
+
+
+cdef inline floating* _slopes(const Net* net, floating* buf, Py_ssize_t layer) noexcept nogil:
+    """The PReLU slopes of ``layer`` inside the flat buffer ``buf``, or NULL when it has none."""
+    return buf + net.p_off[layer] if net.p_off[layer] >= 0 else NULL
+
+
+cdef void _forward(const Net* net, const Plan* plan, floating* params, floating* work,
+                   Py_ssize_t rows, bint training, uint64_t seed, int64_t t,
+                   const int64_t* ids) noexcept nogil:
+    cdef Py_ssize_t layer, i, j, fan_in, fan_out
+    cdef const Py_ssize_t* row
+    cdef floating* Z
+    cdef floating* b
+    for layer in range(net.n_layers):
+        row = plan.layer + layer * P_COLS
+        fan_in, fan_out = net.sizes[layer], net.sizes[layer + 1]
+        if training and net.drop[layer] > 0:
+            _dropout(layer, net.drop[layer], seed, t, ids,
+                     work + (row[P_IN] if layer == 0 else plan.layer[(layer - 1) * P_COLS + P_A]),
+                     work + row[P_MASK], work + row[P_IN], rows, fan_in)
+        Z = work + row[P_Z]
+        _mm(net, work + row[P_IN], params + net.w_off[layer], Z, rows, fan_in, fan_out)
+        b = params + net.b_off[layer]
+        for i in range(rows):
+            for j in range(fan_out):
+                Z[i * fan_out + j] += b[j]
+        if net.act[layer] != IDENTITY:
+            _activate(net.act[layer], net.act_alpha[layer], _slopes(net, params, layer), Z,
+                      work + row[P_A], rows, fan_out)
+
+
+cdef double _penalty(const floating* W, floating* gW, Py_ssize_t size, double l1,
+                     double l2) noexcept nogil:
+    """Add the L1/L2 gradient of the weights ``W`` into ``gW``; return the penalty value."""
+    cdef Py_ssize_t i
+    cdef double w, value = 0
+    for i in range(size):
+        w = W[i]
+        value += l1 * fabs(w) + l2 * w * w
+        gW[i] += <floating>(l1 * ((w > 0) - (w < 0)) + 2 * l2 * w)
+    return value
+
+
+cdef double _backward(const Net* net, const Plan* plan, floating* params, floating* grad,
+                      floating* work, Py_ssize_t rows, bint training,
+                      double* correct) noexcept nogil:
+    """Loss of the staged batch (mean, plus penalty) and its gradient into ``grad``."""
+    cdef Py_ssize_t layer, i, j, fan_in, fan_out, ping = 0, n_out = net.sizes[net.n_layers]
+    cdef const Py_ssize_t* row = plan.layer + (net.n_layers - 1) * P_COLS
+    cdef floating* D = work + plan.d_off
+    cdef floating* D_prev
+    cdef floating* gb
+    cdef floating* mask
+    cdef double value = _loss(net.loss, work + row[P_A], work + plan.y_off, D, rows, n_out,
+                              1.0 / rows, correct) / rows
+    for layer in range(net.n_layers - 1, -1, -1):
+        row = plan.layer + layer * P_COLS
+        fan_in, fan_out = net.sizes[layer], net.sizes[layer + 1]
+        D = work + plan.d_off + ping * plan.d_len
+        if net.act[layer] != IDENTITY:
+            _activation_backward(net.act[layer], net.act_alpha[layer], _slopes(net, params, layer),
+                                 _slopes(net, grad, layer), work + row[P_Z], work + row[P_A], D,
+                                 rows, fan_out)
+        _mm_tn(net, work + row[P_IN], D, grad + net.w_off[layer], rows, fan_in, fan_out)
+        gb = grad + net.b_off[layer]
+        memset(gb, 0, fan_out * sizeof(floating))
+        for i in range(rows):
+            for j in range(fan_out):
+                gb[j] += D[i * fan_out + j]
+        if net.l1[layer] != 0 or net.l2[layer] != 0:
+            value += _penalty(params + net.w_off[layer], grad + net.w_off[layer],
+                              fan_in * fan_out, net.l1[layer], net.l2[layer])
+        if layer > 0:
+            ping = 1 - ping
+            D_prev = work + plan.d_off + ping * plan.d_len
+            _mm_nt(net, D, params + net.w_off[layer], D_prev, rows, fan_out, fan_in)
+            if training and net.drop[layer] > 0:
+                mask = work + row[P_MASK]
+                for i in range(rows * fan_in):
+                    D_prev[i] *= mask[i]
+    return value
+
+
+# --- optimizer: one loop over the flat parameter buffer (PyTorch's update rules) ---------------------
+
+cdef void _update(const double* opt, floating* params, const floating* grad, floating* m,
+                  floating* v, Py_ssize_t size, int64_t t) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int code = <int>opt[OPT_CODE]
+    cdef double lr = opt[OPT_LR], wd = opt[OPT_WEIGHT_DECAY], eps = opt[OPT_EPS]
+    cdef double mu = opt[OPT_MOMENTUM], b1 = opt[OPT_BETA1], b2 = opt[OPT_BETA2]
+    cdef double alpha = opt[OPT_ALPHA]
+    cdef bint nesterov = opt[OPT_NESTEROV] != 0
+    cdef double clr = lr / (1 + (t - 1) * opt[OPT_LR_DECAY])
+    cdef double step_size = lr / (1 - pow(b1, <double>t))
+    cdef double sqrt_bc2 = sqrt(1 - pow(b2, <double>t))
+    cdef double g, s
+    for i in range(size):
+        g = grad[i] + wd * params[i]
+        if code == SGD:
+            if mu != 0:
+                m[i] = <floating>(mu * m[i] + g)
+                g = g + mu * m[i] if nesterov else m[i]
+            params[i] -= <floating>(lr * g)
+        elif code == ADAGRAD:
+            m[i] += <floating>(g * g)
+            params[i] -= <floating>(clr * g / (sqrt(m[i]) + eps))
+        elif code == RMSPROP:
+            m[i] = <floating>(alpha * m[i] + (1 - alpha) * g * g)
+            s = g / (sqrt(m[i]) + eps)
+            if mu != 0:
+                v[i] = <floating>(mu * v[i] + s)
+                s = v[i]
+            params[i] -= <floating>(lr * s)
+        else:  # Adam
+            m[i] = <floating>(b1 * m[i] + (1 - b1) * g)
+            v[i] = <floating>(b2 * v[i] + (1 - b2) * g * g)
+            params[i] -= <floating>(step_size * m[i] / (sqrt(v[i]) / sqrt_bc2 + eps))
+
+
+# --- entry points ----------------------------------------------------------------------------------------
+
+cdef Net _net(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
+              const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
+              const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+              Py_ssize_t blas_min_work):
+    cdef Net net
+    net.n_layers = act.shape[0]
+    net.sizes, net.act, net.act_alpha = &sizes[0], &act[0], &act_alpha[0]
+    net.w_off, net.b_off, net.p_off = &w_off[0], &b_off[0], &p_off[0]
+    net.l1, net.l2, net.drop = &l1[0], &l2[0], &drop[0]
+    net.loss, net.blas_min_work = loss, blas_min_work
+    return net
+
+
+cdef Plan _new_plan(const Net* net, Py_ssize_t rows, bint training) except *:
+    cdef Plan plan
+    plan.layer = <Py_ssize_t*>malloc(net.n_layers * P_COLS * sizeof(Py_ssize_t))
+    if plan.layer == NULL:
+        raise MemoryError()
+    _plan(net, rows, training, &plan)
+    return plan
+
+
+def workspace_length(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] drop,
+                     Py_ssize_t rows, bint training):
+    """Length of the flat workspace the kernels need for batches of ``rows`` rows."""
+    cdef Py_ssize_t* layer = <Py_ssize_t*>malloc(act.shape[0] * P_COLS * sizeof(Py_ssize_t))
+    cdef Net net
+    cdef Plan plan
+    if layer == NULL:
+        raise MemoryError()
+    net.n_layers, net.sizes, net.act, net.drop = act.shape[0], &sizes[0], &act[0], &drop[0]
+    plan.layer = layer
+    _plan(&net, rows, training, &plan)
+    free(layer)
+    return plan.length
+
+
+def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
+                const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
+                const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+                floating[::1] params, floating[:, ::1] state, const floating[:, ::1] X,
+                const floating[:, ::1] Y, const int64_t[::1] order, Py_ssize_t batch_size,
+                const double[::1] opt, int64_t step, uint64_t seed, floating[::1] work,
+                floating[::1] grad, Py_ssize_t blas_min_work):
+    """One epoch of mini-batch training; returns ``(mean loss, accuracy)`` (see fastnn.backends).
+
+    ``work`` holds ``workspace_length(sizes, act, drop, batch_size, True)`` values and ``grad``
+    ``len(params)``; products with at least ``blas_min_work`` multiply-adds go to BLAS.
+    """
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        blas_min_work)
+    cdef Plan plan = _new_plan(&net, batch_size, True)
+    cdef Py_ssize_t n = order.shape[0], n_in = sizes[0], n_out = sizes[net.n_layers]
+    cdef Py_ssize_t batch, start, rows, i
+    cdef const int64_t* ids
+    cdef floating* Xb = &work[0] + plan.layer[P_IN]
+    cdef floating* Yb = &work[0] + plan.y_off
+    cdef double total = 0, correct = 0
+    with nogil:
+        for batch in range((n + batch_size - 1) // batch_size):
+            start = batch * batch_size
+            rows = min(batch_size, n - start)
+            ids = &order[start]
+            for i in range(rows):
+                memcpy(Xb + i * n_in, &X[ids[i], 0], n_in * sizeof(floating))
+                memcpy(Yb + i * n_out, &Y[ids[i], 0], n_out * sizeof(floating))
+            _forward(&net, &plan, &params[0], &work[0], rows, True, seed, step + batch + 1, ids)
+            total += rows * _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, True,
+                                      &correct)
+            _update(&opt[0], &params[0], &grad[0], &state[0, 0], &state[1, 0], params.shape[0],
+                    step + batch + 1)
+    free(plan.layer)
+    return total / n, correct / n
+
+
+def loss_and_grad(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
+                  const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
+                  const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+                  floating[::1] params, const floating[:, ::1] X, const floating[:, ::1] Y,
+                  floating[::1] grad, floating[::1] work, Py_ssize_t blas_min_work):
+    """Mean loss plus penalty over all rows without dropout; the gradient goes into ``grad``.
+
+    ``work`` holds ``workspace_length(sizes, act, drop, len(X), False)`` values.
+    """
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        blas_min_work)
+    cdef Plan plan = _new_plan(&net, X.shape[0], False)
+    cdef Py_ssize_t rows = X.shape[0], n_out = Y.shape[1]
+    cdef double value, correct = 0
+    with nogil:
+        memcpy(&work[0] + plan.layer[P_IN], &X[0, 0], rows * X.shape[1] * sizeof(floating))
+        memcpy(&work[0] + plan.y_off, &Y[0, 0], rows * n_out * sizeof(floating))
+        memset(&grad[0], 0, grad.shape[0] * sizeof(floating))
+        _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, NULL)
+        value = _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, False, &correct)
+    free(plan.layer)
+    return value
+
+
+def predict(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
+            const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
+            const double[::1] drop, floating[::1] params, const floating[:, ::1] X,
+            floating[:, ::1] out, Py_ssize_t chunk, floating[::1] work, Py_ssize_t blas_min_work):
+    """Network outputs for ``X`` into ``out``, ``chunk`` rows at a time.
+
+    ``work`` holds ``workspace_length(sizes, act, drop, chunk, False)`` values.
+    """
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, drop, drop, drop, 0,
+                        blas_min_work)
+    cdef Plan plan = _new_plan(&net, chunk, False)
+    cdef Py_ssize_t n = X.shape[0], n_in = X.shape[1], n_out = out.shape[1], part, start, rows
+    cdef const floating* result = &work[0] + plan.layer[(net.n_layers - 1) * P_COLS + P_A]
+    with nogil:
+        for part in range((n + chunk - 1) // chunk):
+            start = part * chunk
+            rows = min(chunk, n - start)
+            memcpy(&work[0] + plan.layer[P_IN], &X[start, 0], rows * n_in * sizeof(floating))
+            _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, NULL)
+            memcpy(&out[start, 0], result, rows * n_out * sizeof(floating))
+    free(plan.layer)
+    return out

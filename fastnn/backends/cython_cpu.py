@@ -1,0 +1,89 @@
+"""The Cython CPU back end: the fused epoch of :mod:`fastnn.backends.numba_cpu`, compiled ahead of time.
+
+For machines where Numba cannot be installed or is unwanted.  The kernels live in the extension
+``fastnn.backends._cython_kernels`` (built from ``_cython_kernels.pyx`` when fastnn is installed
+with a C compiler; see ``setup.py``); this module is the contract of :mod:`fastnn.backends` around
+them.  Same design as the Numba twin: the whole epoch in one call without the GIL, one flat
+workspace planned per layer and allocated once per ``fit``, loops for small products and BLAS
+(SciPy's ``sgemm``/``dgemm``) for large ones.
+
+Importing this module raises ImportError, with what to do, when the extension was not built.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _spec as S
+from ._host_trainer import HostTrainer
+
+try:
+    from . import _cython_kernels as _k
+except ImportError as exc:
+    raise ImportError(
+        f"the compiled extension fastnn.backends._cython_kernels is missing or broken ({exc}); "
+        "it is built when fastnn is installed with Cython, SciPy and a C compiler present: "
+        "pip install cython scipy && pip install --no-build-isolation --force-reinstall fastnn "
+        "(from a source checkout: pip install -e . --no-build-isolation)") from exc
+
+NAME = "cython"
+ABI = 1                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
+BLAS_MIN_WORK = 8192    # multiply-adds of one product from which BLAS beats the plain loops
+PREDICT_CHUNK = 4096    # rows per forward pass in forward()
+
+
+def availability():
+    """``(True, '')`` when the compiled kernels match this module, else ``(False, reason)``."""
+    if getattr(_k, "ABI", None) != ABI:
+        return False, (f"the compiled extension is out of date (ABI {getattr(_k, 'ABI', None)}, "
+                       f"expected {ABI}); rebuild it: pip install -e . --no-build-isolation")
+    return True, ""
+
+
+def _rows(X):
+    return np.ascontiguousarray(X)
+
+
+def forward(spec, params, X, out):
+    """Network outputs for ``X`` into ``out`` (see :mod:`fastnn.backends`)."""
+    X = _rows(X)
+    chunk = min(max(X.shape[0], 1), PREDICT_CHUNK)
+    work = np.empty(_k.workspace_length(spec.sizes, spec.act, spec.drop, chunk, False), params.dtype)
+    _k.predict(spec.sizes, spec.act, spec.act_alpha, spec.w_off, spec.b_off, spec.p_off, spec.drop,
+               params, X, out, chunk, work, BLAS_MIN_WORK)
+    return out
+
+
+def loss_and_grad(spec, params, X, Y, grad):
+    """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
+    X, Y = _rows(X), _rows(Y)
+    work = np.empty(_k.workspace_length(spec.sizes, spec.act, spec.drop, X.shape[0], False),
+                    params.dtype)
+    return _k.loss_and_grad(*spec.arrays(), params, X, Y, grad, work, BLAS_MIN_WORK)
+
+
+def workspace(spec, batch_size, dtype):
+    """The flat work buffer and gradient buffer :func:`train_epoch` needs for this batch size."""
+    length = _k.workspace_length(spec.sizes, spec.act, spec.drop, batch_size, True)
+    return np.empty(length, dtype), np.empty(spec.n_params, dtype)
+
+
+def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers=None):
+    """One epoch in one compiled call (see :mod:`fastnn.backends`); ``buffers`` from :func:`workspace`."""
+    work, grad = buffers if buffers is not None else workspace(spec, batch_size, params.dtype)
+    return _k.train_epoch(*spec.arrays(), params, state, _rows(X), _rows(Y),
+                          np.ascontiguousarray(order, dtype=np.int64), batch_size,
+                          np.ascontiguousarray(opt, dtype=np.float64), step, seed, work, grad,
+                          BLAS_MIN_WORK)
+
+
+def _make_epoch(spec, params, state, X, Y, batch_size):
+    buffers = workspace(spec, batch_size, params.dtype)
+
+    def epoch(order, opt, step, seed):
+        return train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers)
+    return epoch
+
+
+def Trainer(spec, params, state, X, Y, batch_size):
+    """A :class:`~fastnn.backends._host_trainer.HostTrainer` whose work buffers live for one fit."""
+    return HostTrainer(_make_epoch, spec, params, state, X, Y, batch_size)
