@@ -1,0 +1,123 @@
+"""Timing: warm-up, repeats, median/min/max, and a guard against other processes' load.
+
+On a 2-core VM one foreign process can slow a 2-thread pool 40x (``perf-anchors.md``, Noise), so
+every steady-state measurement records the CPU share other processes took while it ran, waits for
+a quiet moment first, and is redone (a bounded number of times) when the share was too high.
+First-call (JIT compile) cost is measured apart: in the training worker as the first epoch minus a
+steady epoch, and in fresh processes with a cold and a warm Numba cache (:func:`first_call_times`).
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import statistics
+import tempfile
+import time
+
+from .launch import run_worker
+
+
+class LoadMonitor:
+    """Share of the machine's CPU time used by other processes between :meth:`start` and :meth:`stop`.
+
+    Reads ``/proc/stat`` (all CPUs) and ``/proc/self/stat`` (this process, all threads); on systems
+    without ``/proc`` :meth:`stop` returns ``None``.  Hypervisor steal time counts as others' load.
+    """
+
+    def __init__(self):
+        self.available = os.path.exists("/proc/stat") and os.path.exists("/proc/self/stat")
+        self._start = None
+
+    @staticmethod
+    def _sample():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:9]]
+        user, nice, system, idle, iowait, irq, softirq, steal = fields
+        with open("/proc/self/stat") as f:
+            own = f.read().rsplit(")", 1)[1].split()
+        own_busy = int(own[11]) + int(own[12])  # utime, stime (fields 14 and 15 of proc(5))
+        busy = user + nice + system + irq + softirq + steal
+        return busy, sum(fields), own_busy
+
+    def start(self):
+        """Begin a measurement window."""
+        self._start = self._sample() if self.available else None
+
+    def stop(self):
+        """Others' CPU share (0..1 of all CPUs) since :meth:`start`, or ``None`` if unknown."""
+        if self._start is None:
+            return None
+        busy, total, own = (b - a for a, b in zip(self._start, self._sample()))
+        return max(0.0, (busy - own) / total) if total > 0 else 0.0
+
+
+def wait_quiet(monitor, threshold, max_wait_s, window_s=0.5):
+    """Wait (at most ``max_wait_s``) for a ``window_s`` window in which others used <= ``threshold``.
+
+    Returns the last window's share (``None`` without ``/proc``; returns at once then).
+    """
+    deadline = time.perf_counter() + max_wait_s
+    while True:
+        monitor.start()
+        time.sleep(window_s)
+        share = monitor.stop()
+        if share is None or share <= threshold or time.perf_counter() >= deadline:
+            return share
+
+
+def steady_rate(run_epochs, n_samples, repeats, min_repeat_s):
+    """Samples/s of ``run_epochs(k)`` (which must block until the work is done), after warm-up.
+
+    Times one epoch to choose ``k`` so that a repeat lasts at least ``min_repeat_s``, then times
+    ``repeats`` calls of ``run_epochs(k)``.  Returns ``{"median", "min", "max", "repeats",
+    "epochs_per_repeat", "epoch_s"}`` (rates in samples/s, ``epoch_s`` the median epoch time).
+    """
+    t0 = time.perf_counter()
+    run_epochs(1)
+    k = max(1, math.ceil(min_repeat_s / max(time.perf_counter() - t0, 1e-9)))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run_epochs(k)
+        times.append(time.perf_counter() - t0)
+    rates = [k * n_samples / t for t in times]
+    return {"median": statistics.median(rates), "min": min(rates), "max": max(rates),
+            "repeats": rates, "epochs_per_repeat": k, "epoch_s": statistics.median(times) / k}
+
+
+def guarded(measure, monitor, threshold, quiet_wait_s, max_redo):
+    """Run ``measure()`` after a quiet wait; redo it up to ``max_redo`` times while others' share > ``threshold``.
+
+    Returns ``(result, others_share, redone)``; the kept result is the last one.
+    """
+    redone = 0
+    while True:
+        wait_quiet(monitor, threshold, quiet_wait_s)
+        monitor.start()
+        result = measure()
+        share = monitor.stop()
+        if share is None or share <= threshold or redone >= max_redo:
+            return result, share, redone
+        redone += 1
+
+
+def first_call_times(impl, workload, mnist_path, threads, timeout_s):
+    """First-call cost of ``impl`` on ``workload`` in fresh processes: a cold, then a warm Numba cache.
+
+    Both processes point ``NUMBA_CACHE_DIR`` at the same new, empty temporary directory, so the
+    first one compiles everything and the second one loads what the first one cached.  Returns
+    ``{"cold": ..., "warm": ...}``, each the worker's ``{"import_s", "first_fit_s", "epoch_s",
+    "compile_s"}`` or ``{"error": ...}``.
+    """
+    cache_dir = tempfile.mkdtemp(prefix="fastnn-bench-numba-cache-")
+    try:
+        task = {"kind": "first_call", "impl": impl, "workload": workload.to_dict(),
+                "mnist_path": mnist_path, "threads": threads}
+        out = {}
+        for phase in ("cold", "warm"):
+            rows, error = run_worker(task, threads, {"NUMBA_CACHE_DIR": cache_dir}, timeout_s)
+            out[phase] = rows[0] if rows else {"error": error or "no result"}
+        return out
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)

@@ -1,0 +1,202 @@
+"""Write a results dict as JSON, a markdown report and PNG plots.
+
+Ratios are taken inside one run (implementation / ``torch-eager`` on the same workload), which is
+steadier than comparing absolute numbers across runs on a noisy VM (``perf-anchors.md``, Noise).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .plots import write_plots
+
+BASELINE = "torch-eager"
+TARGETS = {"tiny": 50.0, "small": 15.0, "mnist": 1.5}
+"""Core-issue targets: fastnn-numba samples/s over PyTorch CPU eager, per workload."""
+
+
+def fmt_rate(x):
+    """3 significant digits with k/M suffix: 2790000 -> '2.79M', 39100 -> '39.1k'."""
+    if x is None:
+        return "–"
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if x >= scale:
+            return f"{x / scale:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def _pct(x):
+    return "–" if x is None else f"{100 * x:.0f}%" if x >= 0.1 else f"{100 * x:.2g}%"
+
+
+def _rate(row):
+    return row["samples_per_s"]["median"] if row and row.get("status") == "ok" else None
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+
+
+def _index(results):
+    return {(r["impl"], r["workload"]): r for r in results["rows"]}
+
+
+def _machine_lines(results):
+    m, s = results["machine"], results["settings"]
+    gemm = m.get("gemm_float32", {})
+    by_size = ", ".join(f"n={n}: {g:.0f}" for n, g in gemm.get("by_size", {}).items())
+    v = ", ".join(f"{k} {val}" for k, val in m.get("versions", {}).items() if val)
+    pools = ", ".join(f"{p['prefix']}={p['num_threads']}" for p in m.get("thread_pools", []))
+    load = results.get("loadavg") or {}
+    return [
+        f"- Machine: {m.get('cpu', '?')}, {m.get('logical_cpus', '?')} logical CPUs, workers pinned to "
+        f"CPUs {m.get('cpus_used')}; GPU: {m.get('gpu') or 'none'}; {m.get('platform', '')}",
+        f"- Threads: {s['threads']} for every implementation (pools in the machine probe: {pools or '?'})",
+        f"- Float32 GEMM peak (NumPy, same threads): **{gemm.get('peak_gflops', 0):.0f} GFLOP/s** ({by_size})",
+        f"- Versions: {v}",
+        f"- Run: mode `{s['mode']}`, {s['repeats']} repeats of >= {s['min_repeat_s']} s each, "
+        f"created {results['created']}, took {results['elapsed_s']:.0f} s, command `{' '.join(results['argv'])}`",
+        f"- Load average at start / end: {load.get('start')} / {load.get('end')}",
+    ]
+
+
+def _noise_line(results):
+    ok = [r for r in results["rows"] if r["status"] == "ok"]
+    shares = [r["others_cpu"] for r in ok if r.get("others_cpu") is not None]
+    redone = sum(r.get("redone", 0) for r in ok)
+    if not shares:
+        return "- Others' CPU during measurements: not measured (no /proc)"
+    busy = sum(s > results["settings"]["quiet"]["threshold"] for s in shares)
+    return (f"- Others' CPU during measurements: median {_pct(sorted(shares)[len(shares) // 2])}, "
+            f"max {_pct(max(shares))}; {busy} of {len(shares)} rows above the "
+            f"{_pct(results['settings']['quiet']['threshold'])} threshold after {redone} redo(s)")
+
+
+def _main_section(results):
+    idx, lines = _index(results), []
+    peak = results["machine"].get("gemm_float32", {}).get("peak_gflops")
+    impls = list(dict.fromkeys(r["impl"] for r in results["rows"]))
+    for name, wl in results["workloads"].items():
+        if wl["group"] != "main":
+            continue
+        base = _rate(idx.get((BASELINE, name)))
+        rows = []
+        for impl in impls:
+            r = idx.get((impl, name))
+            if r is None:
+                continue
+            if r["status"] != "ok":
+                rows.append([impl, f"{r['status']}: {r['reason']}"] + [""] * 9)
+                continue
+            rate, c = r["samples_per_s"], r["check"]
+            rows.append([
+                impl, f"**{fmt_rate(rate['median'])}**", f"{fmt_rate(rate['min'])}–{fmt_rate(rate['max'])}",
+                f"{rate['median'] / base:.3g}" if base else "–", f"{r['gflops']:.3g}",
+                _pct(r["gflops"] / peak) if peak else "–", f"{r['first_epoch_s']:.3f}",
+                f"{r['compile_s_est']:.2f}", f"{c['loss']:.5f} / {c['accuracy']:.3f} (E={c['epochs']})",
+                _pct(r["others_cpu"]) if r.get("others_cpu") is not None else "–",
+                ", ".join(f"{k} {v}" for k, v in r["threads"].items() if k != "pools"),
+            ])
+        lines += [f"### {name}: {wl['label']}; {wl['flop_per_sample']:,} FLOP/sample", ""]
+        lines += _table(["impl", "samples/s (median)", "min–max", f"× {BASELINE}", "GFLOP/s", "% GEMM peak",
+                         "first epoch s", "compile s (est)", "check loss / acc", "others' CPU", "threads"], rows)
+        lines.append("")
+    return lines
+
+
+def _targets_section(results):
+    idx, rows = _index(results), []
+    for name, target in TARGETS.items():
+        if name not in results["workloads"]:
+            continue
+        nb, npy, tch = (_rate(idx.get((i, name))) for i in ("fastnn-numba", "fastnn-numpy", BASELINE))
+        ratio = nb / tch if nb and tch else None
+        met = "–" if ratio is None else ("yes" if ratio >= target else "**no**")
+        rows.append([name, fmt_rate(nb), fmt_rate(npy), fmt_rate(tch),
+                     f"{ratio:.3g}" if ratio else "–", f"{npy / tch:.3g}" if npy and tch else "–",
+                     f">= {target:g}", met])
+    if not rows:
+        return []
+    header = ["workload", "fastnn-numba", "fastnn-numpy", BASELINE, "numba / torch", "numpy / torch",
+              "target (numba / torch)", "met"]
+    return ["## Core targets: fastnn numba vs numpy vs PyTorch CPU eager (samples/s)", ""] + _table(header, rows) + [""]
+
+
+def _compile_section(results):
+    rows = []
+    for r in results.get("compile", []):
+        cells = [r["impl"], r["workload"]]
+        for phase in ("cold", "warm"):
+            t = r[phase]
+            cells += ([f"error: {t['error']}", "", ""] if "error" in t else
+                      [f"{t['import_s']:.2f}", f"{t['first_fit_s']:.2f}", f"{t['compile_s']:.2f}"])
+        rows.append(cells)
+    if not rows:
+        return []
+    header = ["impl", "workload", "import s (cold)", "first fit s (cold)", "compile s (cold)",
+              "import s (warm)", "first fit s (warm)", "compile s (warm)"]
+    return ["## First call in a fresh process (cold cache: empty NUMBA_CACHE_DIR; warm: the same dir again)",
+            "", *_table(header, rows), "",
+            "first fit = build + compile + train 1 epoch; compile = first fit − a steady epoch.", ""]
+
+
+def _sweep_section(results, group, title):
+    idx = _index(results)
+    names = [n for n, wl in results["workloads"].items() if wl["group"] == group]
+    if not names:
+        return []
+    impls = list(dict.fromkeys(r["impl"] for r in results["rows"] if r["group"] == group))
+    rows = []
+    for n in names:
+        cells = [results["workloads"][n]["x"]]
+        for impl in impls:
+            r = idx.get((impl, n))
+            cells.append(f"{fmt_rate(_rate(r))} ({r['gflops']:.3g} GF/s)" if _rate(r) else (r or {}).get("status", "–"))
+        rows.append(cells)
+    label = results["workloads"][names[0]]["label"]
+    return [f"## {title} ({label.split(',')[0]}; samples/s (GFLOP/s))", "", *_table([group] + impls, rows), ""]
+
+
+def summary(results):
+    """Compact markdown: samples/s (× torch-eager) of every implementation on the headline workloads."""
+    idx = _index(results)
+    names = [n for n, wl in results["workloads"].items() if wl["group"] == "main"]
+    impls = list(dict.fromkeys(r["impl"] for r in results["rows"] if r["group"] == "main"))
+    rows = []
+    for impl in impls:
+        cells = [impl]
+        for n in names:
+            rate, base = _rate(idx.get((impl, n))), _rate(idx.get((BASELINE, n)))
+            cells.append("–" if rate is None else fmt_rate(rate) + (f" ({rate / base:.3g}×)" if base else ""))
+        rows.append(cells)
+    return "\n".join(_table(["samples/s (× torch-eager)"] + names, rows) + [""] + _targets_section(results))
+
+
+def markdown(results, plots):
+    """The markdown report: machine, headline tables, core targets, first call, sweeps, skipped, plots."""
+    lines = [f"# fastnn benchmark — {results['settings']['mode']}", "", *_machine_lines(results),
+             _noise_line(results), "",
+             "GFLOP/s counts 6·Σ(in·out) FLOP per sample; × torch-eager is the ratio of medians in this run.", "",
+             "## Headline workloads", "", summary(results), "", *_main_section(results),
+             *_compile_section(results),
+             *_sweep_section(results, "width", "Throughput vs hidden width"),
+             *_sweep_section(results, "batch", "Throughput vs batch size")]
+    lines += ["## Plots", ""] + ([f"![{Path(p).stem}]({Path(p).name})" for p in plots["files"]]
+                                 or [plots["note"] or "no plot data"]) + [""]
+    return "\n".join(lines)
+
+
+def write(results, out_dir, prefix):
+    """Write ``<prefix>.json``, ``<prefix>.md`` and ``<prefix>_*.png`` into ``out_dir``; returns the paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        plots = {"files": [str(p) for p in write_plots(results, out_dir, prefix)], "note": None}
+    except ImportError:
+        plots = {"files": [], "note": "plots skipped: install fastnn[bench] (matplotlib)"}
+    results = {**results, "plots": {"files": [Path(p).name for p in plots["files"]], "note": plots["note"]}}
+    json_path, md_path = out_dir / f"{prefix}.json", out_dir / f"{prefix}.md"
+    json_path.write_text(json.dumps(results, indent=1) + "\n")
+    md_path.write_text(markdown(results, plots))
+    return [json_path, md_path] + [Path(p) for p in plots["files"]]

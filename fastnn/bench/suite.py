@@ -1,0 +1,125 @@
+"""The benchmark driver: plans the runs, starts one worker process per implementation, collects rows.
+
+A run is described by :class:`Settings`; :func:`run_suite` returns the JSON-ready results dict
+that :mod:`fastnn.bench.report` writes out.  Nothing here measures anything itself: timing happens
+in the workers, under the same thread limits for every implementation.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+from . import fastnn_runner
+from .workloads import FULL_BATCHES, FULL_WIDTHS, MAIN, batch_sweep, width_sweep
+from .registry import GPU_ONLY, default_impls, implementation
+from .launch import run_worker
+from .measure import first_call_times
+
+SCHEMA = "fastnn-bench/1"
+
+
+@dataclass
+class Settings:
+    """Everything that defines a run; stored in the results so a table can be traced to its command."""
+
+    mode: str = "full"                      # "full" | "quick" | "gpu"
+    threads: int = 1
+    workloads: tuple = tuple(MAIN)
+    impls: tuple = ()                       # empty: every implementation of the mode
+    widths: tuple = FULL_WIDTHS
+    batches: tuple = FULL_BATCHES
+    repeats: int = 5
+    min_repeat_s: float = 0.3
+    quiet: dict = field(default_factory=lambda: {"threshold": 0.08, "wait_s": 5.0, "max_redo": 2})
+    sweep_peers: tuple | None = None        # peers that run the sweeps too (None: all; fastnn always does)
+    compile_on: tuple = ("tiny", "small")   # workloads whose first call is timed in fresh processes
+    mnist_path: str | None = None
+    timeout_s: float = 1800.0
+    gemm_sizes: tuple = (256, 1024, 2048)
+    gemm_time_s: float = 1.0
+
+
+def _plan(settings, impl):
+    """``[Workload]`` for every row of ``impl``: the headline workloads, then the two sweeps."""
+    plan = [MAIN[name] for name in settings.workloads]
+    sweeps = settings.sweep_peers is None or impl in settings.sweep_peers or impl.startswith(fastnn_runner.PREFIX)
+    if settings.mode != "gpu" and sweeps:
+        plan += width_sweep(settings.widths) + batch_sweep(settings.batches)
+    return plan
+
+
+def _log(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+def run_suite(settings, argv=()):
+    """Run the benchmark described by ``settings``; returns the results dict (see ``benchmarks/README.md``)."""
+    start, load_start = time.perf_counter(), _loadavg()
+    _log(f"fastnn bench ({settings.mode}, {settings.threads} thread(s)): machine info and GEMM peak ...")
+    task = {"kind": "machine", "threads": settings.threads, "gemm_sizes": list(settings.gemm_sizes),
+            "gemm_time_s": settings.gemm_time_s}
+    rows, error = run_worker(task, settings.threads, timeout_s=300)
+    machine = rows[0] if rows else {"error": error}
+    impls = list(settings.impls) or default_impls(settings.mode)
+    results, defined = [], {}
+    for name in impls:
+        plan = _plan(settings, name)
+        defined.update((wl.name, wl) for wl in plan)
+        reason = _why_not(name, settings, machine)
+        if reason:
+            results += [_skipped(name, wl, reason) for wl in plan]
+            _log(f"  {name:<14} skipped: {reason}")
+            continue
+        task = {"kind": "train", "impl": name, "workloads": [wl.to_dict() for wl in plan],
+                "threads": settings.threads, "repeats": settings.repeats,
+                "min_repeat_s": settings.min_repeat_s, "quiet": settings.quiet,
+                "mnist_path": settings.mnist_path}
+        rows, error = run_worker(task, settings.threads, timeout_s=settings.timeout_s)
+        done = {r["workload"] for r in rows}
+        results += rows + [_skipped(name, wl, error, "failed") for wl in plan if wl.name not in done]
+    compile_rows = _compile_times(impls, settings, machine)
+    return {
+        "schema": SCHEMA, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "argv": list(argv), "settings": _jsonable(asdict(settings)), "machine": machine,
+        "workloads": {wl.name: {**wl.to_dict(), "label": wl.label, "flop_per_sample": wl.flop_per_sample}
+                      for wl in defined.values()},
+        "rows": results, "compile": compile_rows,
+        "loadavg": {"start": load_start, "end": _loadavg()}, "elapsed_s": time.perf_counter() - start,
+    }
+
+
+def _why_not(name, settings, machine):
+    """Why ``name`` is skipped in this run, or ``None``."""
+    if settings.mode == "gpu" and name in GPU_ONLY and not machine.get("gpu"):
+        return "no GPU (neither numba.cuda nor torch.cuda found one)"
+    return implementation(name).unavailable()
+
+
+def _skipped(name, wl, reason, status="skipped"):
+    return {"impl": name, "workload": wl.name, "group": wl.group, "x": wl.x, "status": status,
+            "reason": reason or "no result"}
+
+
+def _compile_times(impls, settings, machine):
+    """First-call times of every runnable fastnn implementation on ``settings.compile_on``."""
+    rows = []
+    for name in impls:
+        if not name.startswith(fastnn_runner.PREFIX) or _why_not(name, settings, machine):
+            continue
+        for wl_name in settings.compile_on:
+            wl = MAIN[wl_name]
+            _log(f"  {name:<14} {wl_name:<11} first call, fresh process, cold then warm cache ...")
+            times = first_call_times(name, wl, settings.mnist_path, settings.threads, settings.timeout_s)
+            rows.append({"impl": name, "workload": wl_name, **times})
+    return rows
+
+
+def _loadavg():
+    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
+def _jsonable(d):
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}

@@ -1,0 +1,94 @@
+"""Smoke test of the benchmark harness (fastnn.bench): the output's shape and sane accuracies.
+
+Runs a small subset through the same code path as ``fastnn bench --quick`` (worker processes,
+report, plots).  Timings are never asserted: they belong in benchmarks, not tests.
+"""
+import importlib.util
+import json
+
+import pytest
+
+from fastnn.bench import main, measure
+from fastnn.bench.workloads import MAIN
+
+HAS_MPL = importlib.util.find_spec("matplotlib") is not None
+IMPLS = ["fastnn-numba", "fastnn-numpy", "torch-eager"]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    code = main(["--quick", "--workloads", "tiny", "--impl", ",".join(IMPLS), "--widths", "8",
+                 "--batches", "10", "--repeats", "2", "--min-repeat-s", "0.02", "--no-compile",
+                 "--out", str(out)])
+    return code, out, json.loads((out / "quick.json").read_text())
+
+
+def test_quick_run_writes_json_with_machine_info_and_every_row(quick_run):
+    code, _, results = quick_run
+    assert code == 0
+    assert {"schema", "settings", "machine", "workloads", "rows", "compile", "plots"} <= set(results)
+    assert {"cpu", "logical_cpus", "versions", "gemm_float32", "gpu"} <= set(results["machine"])
+    assert results["settings"]["threads"] == 1
+    rows = {(r["impl"], r["workload"]) for r in results["rows"]}
+    for impl in IMPLS:
+        assert (impl, "tiny") in rows
+    assert ("fastnn-numba", "width-8") in rows and ("fastnn-numba", "batch-10") in rows
+
+
+def test_every_fastnn_row_trains_to_a_sane_accuracy(quick_run):
+    _, _, results = quick_run
+    fastnn_rows = [r for r in results["rows"] if r["impl"].startswith("fastnn-")]
+    assert all(r["status"] == "ok" for r in fastnn_rows), fastnn_rows
+    for r in fastnn_rows:
+        assert {"samples_per_s", "gflops", "first_epoch_s", "check", "threads"} <= set(r)
+        assert r["samples_per_s"]["min"] <= r["samples_per_s"]["median"] <= r["samples_per_s"]["max"]
+    tiny = [r for r in fastnn_rows if r["workload"] == "tiny"]
+    assert tiny and all(r["check"]["accuracy"] > 0.8 for r in tiny)
+
+
+def test_same_start_same_data_gives_the_same_loss_everywhere(quick_run):
+    _, _, results = quick_run
+    losses = [r["check"]["loss"] for r in results["rows"] if r["workload"] == "tiny" and r["status"] == "ok"]
+    assert len(losses) == len(IMPLS)
+    assert max(losses) - min(losses) < 1e-3
+
+
+def test_markdown_has_a_row_per_implementation_and_the_targets_table(quick_run):
+    _, out, _ = quick_run
+    md = (out / "quick.md").read_text()
+    for impl in IMPLS:
+        assert f"| {impl} |" in md
+    assert "## Core targets" in md and "| tiny |" in md
+
+
+def test_plots_are_written_or_the_skip_is_explained(quick_run):
+    _, out, results = quick_run
+    if HAS_MPL:
+        assert results["plots"]["files"] == ["quick_main.png", "quick_width.png", "quick_batch.png"]
+        for name in results["plots"]["files"]:
+            assert (out / name).stat().st_size > 1000
+    else:
+        assert "install fastnn[bench]" in results["plots"]["note"]
+
+
+def test_gpu_suite_reports_skipped_no_gpu(tmp_path):
+    pytest.importorskip("torch")
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: the skip path does not apply")
+    code = main(["--gpu", "--workloads", "tiny", "--impl", "fastnn-numpy,fastnn-cuda,torch-cuda",
+                 "--repeats", "1", "--min-repeat-s", "0.01", "--no-compile", "--out", str(tmp_path)])
+    results = json.loads((tmp_path / "gpu.json").read_text())
+    rows = {r["impl"]: r for r in results["rows"]}
+    assert code == 0 and results["machine"]["gpu"] is None
+    for impl in ("fastnn-cuda", "torch-cuda"):
+        assert rows[impl]["status"] == "skipped" and "no GPU" in rows[impl]["reason"]
+    assert rows["fastnn-numpy"]["status"] == "ok"
+    assert "skipped: no GPU" in (tmp_path / "gpu.md").read_text()
+
+
+def test_first_call_is_timed_in_fresh_processes_with_cold_and_warm_cache():
+    times = measure.first_call_times("fastnn-numpy", MAIN["tiny"], None, threads=1, timeout_s=120)
+    for phase in ("cold", "warm"):
+        assert {"import_s", "first_fit_s", "epoch_s", "compile_s"} <= set(times[phase])
