@@ -6,7 +6,7 @@ def configure_pyqtgraph():
     """Global pyqtgraph options for fast, consistent drawing (row-major images, white plots)."""
     import pyqtgraph as pg
     pg.setConfigOptions(imageAxisOrder="row-major", background="w", foreground="k",
-                        antialias=True)
+                        antialias=False)
 
 
 def create_window(backend=None):

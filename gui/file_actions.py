@@ -51,8 +51,10 @@ class FileActions:
             w.show_message("error", f"Could not load CSV: {exc}")
             return False
         w.custom_X, w.custom_y = X.tolist(), y.tolist()
-        w.data_panel.select("Your own data")
-        w.data_panel.emit_request()
+        if w.data_panel.combo.currentData() == "Your own data":
+            w.data_panel.emit_request()
+        else:
+            w.data_panel.select("Your own data")      # emits the data request
         w.show_message("info", f"Loaded {len(X)} rows with {X.shape[1]} inputs from {path}")
         return True
 

@@ -78,7 +78,11 @@ class RaceWorker(QObject):
         per = (time.perf_counter() - start) / (epochs * len(alive))
         self._spe = per if self._spe is None else 0.7 * self._spe + 0.3 * per
         if time.perf_counter() - self._last_emit >= 1.0 / EMIT_HZ:
-            self._emit()
+            try:
+                self._emit()
+            except Exception as exc:  # noqa: BLE001 - end the race, keep the app
+                self.sig_message.emit("error", f"race stopped: {exc}")
+                self.running = False
         self._timer.start(0)
 
     def _emit(self):

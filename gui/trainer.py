@@ -181,7 +181,8 @@ class Trainer:
             acc_x=np.array(self.acc_x), acc_train=np.array(self.acc_train),
             acc_test=np.array(self.acc_test),
             grad_x=np.array(self.grad_x, dtype=np.float64),
-            grad_norms=np.array(self.grad_norms, dtype=np.float64).reshape(len(self.grad_x), -1),
+            grad_norms=np.array(self.grad_norms, dtype=np.float64).reshape(
+                len(self.grad_x), len(self.grad_norms[0]) if self.grad_norms else 0),
             task=self.problem.task, loss=self.loss)
         if detail:
             snap.fill_views(self)

@@ -54,11 +54,14 @@ def wait_epoch(qtbot):
 
 @pytest.fixture
 def settle(qtbot):
-    """``settle(win)``: pause, wait for the worker to stop, then for a fresh snapshot."""
+    """``settle(win)``: pause, wait for the worker to stop, then for a fresh snapshot.
+
+    Waits poll the window's state: pytest-qt sees the worker's signals before the window's
+    queued slots have run."""
     def run(win, timeout=10000):
         win.host.send("pause")
         qtbot.waitUntil(lambda: not win.running, timeout=timeout)
-        with qtbot.waitSignal(win.host.worker.sig_snapshot, timeout=timeout):
-            win.host.send("snapshot")
-        qtbot.wait(20)
+        old = win.snapshot
+        win.host.send("snapshot")
+        qtbot.waitUntil(lambda: win.snapshot is not old, timeout=timeout)
     return run

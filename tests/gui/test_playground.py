@@ -19,9 +19,8 @@ def test_play_trains_and_surface_changes(window, qtbot, wait_epoch, settle):
 def test_step_pause_and_resets(window, qtbot, settle):
     w0 = [a.copy() for a in window.snapshot.weights[0]]
     for expected in (1, 2):
-        with qtbot.waitSignal(window.host.worker.sig_snapshot, timeout=10000):
-            window.controls.step.click()
-        assert window.snapshot.epoch == expected
+        window.controls.step.click()
+        qtbot.waitUntil(lambda: window.snapshot.epoch == expected, timeout=10000)
     window.controls.play.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch > 5, timeout=10000)
     with qtbot.waitSignal(window.host.worker.sig_running, timeout=10000):
