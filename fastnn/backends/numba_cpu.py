@@ -22,6 +22,7 @@ from ._jit import njit
 
 NAME = "numba"
 BLAS_MIN_WORK = 8192   # multiply-adds of one product from which BLAS beats the plain loops
+THIN = 16              # outputs below which loop products work on a transposed copy (see _mm)
 
 # Columns of the per-layer workspace plan: offsets of the layer input (after dropout), the
 # dropout scale mask, Z, A; then the gathered targets and two gradient ping-pong buffers.
@@ -74,7 +75,10 @@ def _plan(sizes, act, drop, rows, training):
     offset += rows * sizes[n_layers]
     d_off = offset
     offset += 2 * rows * widest
-    return plan, y_off, d_off, rows * widest, offset
+    t_off = offset                          # scratch for the transposed copies of thin products
+    for layer in range(n_layers):
+        offset = max(offset, t_off + sizes[layer] * sizes[layer + 1])
+    return plan, y_off, d_off, rows * widest, t_off, offset
 
 
 @njit
@@ -86,52 +90,88 @@ def _view(buf, offset, rows, cols):
 
 
 @njit
-def _mm(A, B, C):
-    """C = A @ B."""
+def _mm(A, B, C, T):
+    """C = A @ B.  ``T`` is scratch for B.T when the output is thin (a classifier's last layer):
+    then every inner loop runs over contiguous memory instead of 2 or 3 strided columns."""
     m, k = A.shape
     n = B.shape[1]
     if m * k * n >= BLAS_MIN_WORK:
         np.dot(A, B, C)
-        return
-    for i in range(m):
-        for j in range(n):
-            C[i, j] = 0
+    elif n < THIN:
+        Bt = T[:n * k].reshape((n, k))
         for p in range(k):
-            a = A[i, p]
             for j in range(n):
-                C[i, j] += a * B[p, j]
+                Bt[j, p] = B[p, j]
+        for i in range(m):
+            for j in range(n):
+                s = 0.0
+                for p in range(k):
+                    s += A[i, p] * Bt[j, p]
+                C[i, j] = s
+    else:
+        for i in range(m):
+            for j in range(n):
+                C[i, j] = 0
+            for p in range(k):
+                a = A[i, p]
+                for j in range(n):
+                    C[i, j] += a * B[p, j]
 
 
 @njit
-def _mm_tn(A, B, C):
-    """C = A.T @ B."""
+def _mm_tn(A, B, C, T):
+    """C = A.T @ B (a weight gradient); thin ``B`` accumulates C.T in ``T``, then transposes."""
     m, k = A.shape
     n = B.shape[1]
     if m * k * n >= BLAS_MIN_WORK:
         np.dot(A.T, B, C)
         return
-    C[:, :] = 0
+    if n >= THIN:
+        C[:, :] = 0
+        for i in range(m):
+            for p in range(k):
+                a = A[i, p]
+                for j in range(n):
+                    C[p, j] += a * B[i, j]
+        return
+    Ct = T[:n * k].reshape((n, k))
+    Ct[:, :] = 0
     for i in range(m):
-        for p in range(k):
-            a = A[i, p]
-            for j in range(n):
-                C[p, j] += a * B[i, j]
+        for j in range(n):
+            b = B[i, j]
+            for p in range(k):
+                Ct[j, p] += b * A[i, p]
+    for p in range(k):
+        for j in range(n):
+            C[p, j] = Ct[j, p]
 
 
 @njit
-def _mm_nt(A, B, C):
-    """C = A @ B.T."""
+def _mm_nt(A, B, C, T):
+    """C = A @ B.T (the gradient flowing back through W = B); thin ``A`` uses B.T from ``T``."""
     m, n = A.shape
     k = B.shape[0]
     if m * k * n >= BLAS_MIN_WORK:
         np.dot(A, B.T, C)
-        return
-    for i in range(m):
+    elif n < THIN:
+        Bt = T[:n * k].reshape((n, k))
         for p in range(k):
-            s = 0.0
             for j in range(n):
-                s += A[i, j] * B[p, j]
-            C[i, p] = s
+                Bt[j, p] = B[p, j]
+        for i in range(m):
+            for p in range(k):
+                C[i, p] = 0
+            for j in range(n):
+                a = A[i, j]
+                for p in range(k):
+                    C[i, p] += a * Bt[j, p]
+    else:
+        for i in range(m):
+            for p in range(k):
+                s = 0.0
+                for j in range(n):
+                    s += A[i, j] * B[p, j]
+                C[i, p] = s
 
 
 # --- activations: forward and derivative side by side -------------------------------------------
@@ -265,7 +305,7 @@ def _loss(code, A, Y, D, scale):
 
 
 @njit
-def _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, rows,
+def _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off, rows,
              training, seed, t, sample_ids):
     n_layers = act.shape[0]
     for layer in range(n_layers):
@@ -285,7 +325,7 @@ def _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, pla
         W = params[w_off[layer]:w_off[layer] + fan_in * fan_out].reshape((fan_in, fan_out))
         b = params[b_off[layer]:b_off[layer] + fan_out]
         Z = _view(work, plan[layer, _Z], rows, fan_out)
-        _mm(A_in, W, Z)
+        _mm(A_in, W, Z, work[t_off:])
         prelu = params[p_off[layer]:p_off[layer] + fan_out] if p_off[layer] >= 0 else b
         _bias_activate(act[layer], act_alpha[layer], prelu, b, Z,
                        _view(work, plan[layer, _A], rows, fan_out))
@@ -293,7 +333,7 @@ def _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, pla
 
 @njit
 def _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss, params, grad, work,
-              plan, y_off, d_off, d_len, rows, training):
+              plan, y_off, d_off, d_len, t_off, rows, training):
     """Loss of the staged batch and its gradient into ``grad``; returns (mean loss, correct)."""
     n_layers = act.shape[0]
     n_out = sizes[n_layers]
@@ -315,7 +355,7 @@ def _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss, pa
             _activation_backward(act[layer], act_alpha[layer], prelu, g_prelu,
                                  _view(work, plan[layer, _Z], rows, fan_out),
                                  _view(work, plan[layer, _A], rows, fan_out), D)
-        _mm_tn(_view(work, plan[layer, _IN], rows, fan_in), D, gW)
+        _mm_tn(_view(work, plan[layer, _IN], rows, fan_in), D, gW, work[t_off:])
         gb[:] = 0
         for i in range(rows):
             for j in range(fan_out):
@@ -325,7 +365,7 @@ def _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss, pa
         if layer > 0:
             ping = 1 - ping
             D_prev = _view(work, d_off + ping * d_len, rows, fan_in)
-            _mm_nt(D, W, D_prev)
+            _mm_nt(D, W, D_prev, work[t_off:])
             if training and drop[layer] > 0:
                 mask = _view(work, plan[layer, _MASK], rows, fan_in)
                 for i in range(rows):
@@ -390,7 +430,7 @@ def _train_epoch(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
                  params, state, X, Y, order, batch_size, opt, step, seed, work, grad):
     n = order.shape[0]
     n_in, n_out = sizes[0], sizes[act.shape[0]]
-    plan, y_off, d_off, d_len, _ = _plan(sizes, act, drop, batch_size, True)
+    plan, y_off, d_off, d_len, t_off, _ = _plan(sizes, act, drop, batch_size, True)
     total = 0.0
     correct = 0.0
     n_batches = (n + batch_size - 1) // batch_size
@@ -404,10 +444,11 @@ def _train_epoch(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
             Xb[i, :] = X[ids[i], :]
             Yb[i, :] = Y[ids[i], :]
         t = step + batch + 1
-        _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, rows,
-                 True, seed, t, ids)
+        _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off,
+                 rows, True, seed, t, ids)
         value, hits = _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
-                                params, grad, work, plan, y_off, d_off, d_len, rows, True)
+                                params, grad, work, plan, y_off, d_off, d_len, t_off, rows,
+                                True)
         total += value * rows
         correct += hits
         _update(opt, params, grad, state, t)
@@ -418,15 +459,16 @@ def _train_epoch(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
 def _loss_and_grad(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
                    params, X, Y, grad):
     rows, n_in = X.shape
-    plan, y_off, d_off, d_len, length = _plan(sizes, act, drop, rows, False)
+    plan, y_off, d_off, d_len, t_off, length = _plan(sizes, act, drop, rows, False)
     work = np.empty(length, params.dtype)
     _view(work, plan[0, _IN], rows, n_in)[:, :] = X
     _view(work, y_off, rows, Y.shape[1])[:, :] = Y
     grad[:] = 0
-    _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, rows,
-             False, 0, 0, np.empty(0, np.int64))
+    _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off,
+             rows, False, 0, 0, np.empty(0, np.int64))
     value, _ = _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
-                         params, grad, work, plan, y_off, d_off, d_len, rows, False)
+                         params, grad, work, plan, y_off, d_off, d_len, t_off, rows,
+                         False)
     return value
 
 
@@ -434,13 +476,13 @@ def _loss_and_grad(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, los
 def _predict(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, X, out, chunk):
     n, n_in = X.shape
     n_layers = act.shape[0]
-    plan, _, _, _, length = _plan(sizes, act, drop, chunk, False)
+    plan, _, _, _, t_off, length = _plan(sizes, act, drop, chunk, False)
     work = np.empty(length, params.dtype)
     for start in range(0, n, chunk):
         rows = min(chunk, n - start)
         _view(work, plan[0, _IN], rows, n_in)[:, :] = X[start:start + rows]
-        _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, rows,
-                 False, 0, 0, np.empty(0, np.int64))
+        _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off,
+                 rows, False, 0, 0, np.empty(0, np.int64))
         out[start:start + rows] = _view(work, plan[n_layers - 1, _A], rows, out.shape[1])
 
 
