@@ -10,8 +10,12 @@ from .gradcheck import gradcheck
 from .io import load, save
 from .layers import Dense, Dropout
 from .model import DivergenceError, Sequential
+from .estimators import (LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor,
+                         SoftmaxRegression)
 
 __version__ = "0.1.0"
 __all__ = ["Sequential", "Dense", "Dropout", "DivergenceError", "optim", "callbacks", "backends",
            "datasets", "preprocessing",
-           "gradcheck", "save", "load", "set_num_threads", "get_num_threads", "__version__"]
+           "gradcheck", "save", "load", "set_num_threads", "get_num_threads", "__version__",
+           "MLPClassifier", "MLPRegressor", "LinearRegression", "LogisticRegression",
+           "SoftmaxRegression"]

@@ -1,0 +1,127 @@
+"""Checks of the estimators' hyper-parameters (done in ``fit``, as scikit-learn does), and the
+fastnn optimizer they describe.
+
+Every error names the parameter, the value received and what is allowed.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+
+from .. import optim
+
+LEARNING_RATES = ("constant", "invscaling", "adaptive")
+
+
+def check_choice(value, name, choices):
+    """``value`` if it is one of ``choices``, else a ``ValueError`` listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_number(value, name, low=-math.inf, high=math.inf, low_open=False, high_open=False,
+                 integer=False):
+    """A real (or integer) ``value`` within the interval; ``ValueError`` naming ``name`` otherwise."""
+    kind = Integral if integer else Real
+    if not isinstance(value, kind) or isinstance(value, bool) or not math.isfinite(value):
+        what = "an integer" if integer else "a finite number"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return value
+
+
+def check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def batch_size(value, n_samples):
+    """sklearn's rule: ``"auto"`` is ``min(200, n_samples)``; larger than the data is clipped."""
+    if isinstance(value, str) and value == "auto":
+        return min(200, n_samples)
+    check_number(value, "batch_size", low=1, integer=True)
+    if value > n_samples:
+        warnings.warn(f"batch_size={value} is larger than the {n_samples} samples; using "
+                      f"{n_samples} (the full batch)", UserWarning, stacklevel=4)
+    return min(int(value), n_samples)
+
+
+def make_rng(random_state):
+    """A ``numpy.random.Generator`` from sklearn's ``random_state`` conventions."""
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(2 ** 31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or (isinstance(random_state, Integral) and not isinstance(random_state, bool)
+                                and 0 <= random_state < 2 ** 32):
+        return np.random.default_rng(random_state)
+    raise ValueError(f"random_state must be None, an int in [0, 2**32), a numpy RandomState or "
+                     f"Generator, got {random_state!r}")
+
+
+class InverseScaling:
+    """sklearn's ``learning_rate="invscaling"``: ``lr_init / (t + 1) ** power_t`` for epoch ``e``,
+    where ``t = e * n_samples`` is the number of samples seen before it."""
+
+    def __init__(self, power_t, n_samples):
+        self.power_t, self.n_samples = power_t, n_samples
+
+    def __call__(self, lr, epoch):
+        return lr / (epoch * self.n_samples + 1) ** self.power_t
+
+
+def check_training(est):
+    """Validate the parameters every gradient-trained estimator shares."""
+    check_choice(est.solver, "solver", tuple(OPTIMIZERS))
+    check_choice(est.learning_rate, "learning_rate", LEARNING_RATES)
+    check_number(est.learning_rate_init, "learning_rate_init", low=0, low_open=True)
+    check_number(est.power_t, "power_t", low=0)
+    check_number(est.max_iter, "max_iter", low=1, integer=True)
+    check_number(est.tol, "tol", low=0)
+    check_number(est.n_iter_no_change, "n_iter_no_change", low=1, integer=True)
+    check_number(est.momentum, "momentum", low=0, high=1, high_open=True)
+    check_number(est.beta_1, "beta_1", low=0, high=1, high_open=True)
+    check_number(est.beta_2, "beta_2", low=0, high=1, high_open=True)
+    check_number(est.epsilon, "epsilon", low=0, low_open=True)
+    check_number(est.validation_fraction, "validation_fraction", low=0, high=1, low_open=True,
+                 high_open=True)
+    for name in ("shuffle", "warm_start", "early_stopping", "nesterovs_momentum"):
+        check_bool(getattr(est, name), name)
+    if not (isinstance(est.verbose, (bool, Integral)) and est.verbose >= 0):
+        raise ValueError(f"verbose must be a bool or a non-negative int, got {est.verbose!r}")
+    if est.backend is not None and not isinstance(est.backend, str):
+        raise ValueError(f"backend must be None or a back-end name such as 'numba', got "
+                         f"{est.backend!r}")
+
+
+def _sgd(est, lr, n_samples):
+    schedule = (InverseScaling(float(est.power_t), n_samples)
+                if est.learning_rate == "invscaling" else None)
+    return optim.SGD(lr, momentum=float(est.momentum),
+                     nesterov=bool(est.nesterovs_momentum) and est.momentum > 0, schedule=schedule)
+
+
+# solver name -> function(estimator, learning_rate_init, n_samples) -> fastnn optimizer
+OPTIMIZERS = {
+    "sgd": _sgd,
+    "adam": lambda est, lr, n: optim.Adam(lr, beta1=float(est.beta_1), beta2=float(est.beta_2),
+                                          eps=float(est.epsilon)),
+    "adagrad": lambda est, lr, n: optim.AdaGrad(lr, eps=float(est.epsilon)),
+    "rmsprop": lambda est, lr, n: optim.RMSProp(lr, eps=float(est.epsilon)),
+}
+
+
+def make_optimizer(est, n_samples):
+    """The :mod:`fastnn.optim` optimizer for ``est.solver``.
+
+    ``learning_rate`` schedules apply to ``solver="sgd"`` only, as in sklearn; ``"adaptive"`` is
+    applied between epochs by :class:`~fastnn.estimators._monitor.Monitor`.
+    """
+    return OPTIMIZERS[est.solver](est, float(est.learning_rate_init), n_samples)

@@ -1,0 +1,109 @@
+"""Regression on top of the shared fit machinery, and :class:`MLPRegressor`."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import GradientEstimator
+from ._compat import RegressorMixin, validate_data
+from ._docs import document
+from ._metrics import r2_score
+from ._mlp import MLPLayers
+
+
+class BaseRegressor(RegressorMixin, GradientEstimator):
+    """Float targets, one or several outputs, trained with the (half) mean squared error."""
+
+    def _validate_xy(self, X, y, reset):
+        return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32),
+                             y_numeric=True, multi_output=True)
+
+    def _encode_targets(self, y, fresh, incremental, classes):
+        Y = y.reshape(len(y), -1)
+        if not fresh and Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs but {type(self).__name__} was fitted "
+                             f"with {self.n_outputs_}; fit again with warm_start=False")
+        return Y, Y.shape[1], "mse"
+
+    def _validation_score(self, X, Y):
+        return r2_score(Y, self.model_.predict(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+@document
+class MLPRegressor(MLPLayers, BaseRegressor):
+    """Multilayer perceptron regressor with scikit-learn's interface on fastnn's kernels.
+
+    Swap ``from sklearn.neural_network import MLPRegressor`` for
+    ``from fastnn import MLPRegressor``.  The output layer is linear; the loss is
+    ``mean_i 1/2 sum_j (z_ij - y_ij)²`` (sklearn's squared error for one output; with k outputs
+    sklearn also divides by k).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int
+        Width of each hidden layer; ``()`` gives linear regression trained by gradient descent.
+    activation : str
+        Hidden-layer activation: ``identity``, ``logistic``, ``tanh``, ``relu`` or fastnn's
+        ``leaky_relu``, ``elu``, ``prelu``.
+    alpha : float
+        L2 penalty, exactly sklearn's: ``alpha / (2 * batch) * sum ||W||²`` per batch.
+    {training}
+
+    Attributes
+    ----------
+    coefs_, intercepts_ : list of ndarray
+        Copies of each layer's weights (n_in, n_out) and biases.
+    n_layers_ : int
+        Layers including input and output.
+    n_outputs_ : int
+        Columns of ``y``.
+    out_activation_ : "identity"
+    {history}
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, backend=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.backend = backend
+
+    def fit(self, X, y):
+        """Train on ``X`` (n_samples, n_features) and ``y`` (n_samples,) or (n_samples, n_outputs)."""
+        return self._fit(X, y)
+
+    def partial_fit(self, X, y):
+        """One epoch over ``(X, y)``, continuing from the current weights and optimizer state."""
+        return self._fit(X, y, incremental=True)
+
+    def predict(self, X):
+        """Predictions, shape (n_samples,) for one output, else (n_samples, n_outputs)."""
+        out = self._outputs(X)
+        return out.ravel() if out.shape[1] == 1 else out
