@@ -81,3 +81,13 @@ def test_compiled_backend_passes_gradcheck_in_float64(backend, rng):
     net = _net("elu", "softmax_cross_entropy", backend)
     assert fastnn.gradcheck(net, X, rng.integers(0, 3, 6)) < 1e-5
     assert get_backend(backend).NAME == backend
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_float32_forward_close_to_float64_reference(backend, activation, rng):
+    """float32 kernels (numba's vectorised rational tanh included) stay within float32 rounding."""
+    X = rng.normal(size=(50, 3)) * 3
+    net = _net(activation, "mse", backend)
+    ref = _net(activation, "mse", "numpy")
+    net.compile("mse", backend=backend, dtype="float32")
+    np.testing.assert_allclose(net.predict(X), ref.predict(X), rtol=1e-5, atol=2e-6)
