@@ -90,6 +90,17 @@ def _view(buf, offset, rows, cols):
 
 
 @njit
+def _transposed(B, T):
+    """B.T as a C-contiguous view of the scratch buffer ``T``."""
+    k, n = B.shape
+    Bt = T[:n * k].reshape((n, k))
+    for p in range(k):
+        for j in range(n):
+            Bt[j, p] = B[p, j]
+    return Bt
+
+
+@njit
 def _mm(A, B, C, T):
     """C = A @ B.  ``T`` is scratch for B.T when the output is thin (a classifier's last layer):
     then every inner loop runs over contiguous memory instead of 2 or 3 strided columns."""
@@ -98,10 +109,7 @@ def _mm(A, B, C, T):
     if m * k * n >= BLAS_MIN_WORK:
         np.dot(A, B, C)
     elif n < THIN:
-        Bt = T[:n * k].reshape((n, k))
-        for p in range(k):
-            for j in range(n):
-                Bt[j, p] = B[p, j]
+        Bt = _transposed(B, T)
         for i in range(m):
             for j in range(n):
                 s = 0.0
@@ -154,10 +162,7 @@ def _mm_nt(A, B, C, T):
     if m * k * n >= BLAS_MIN_WORK:
         np.dot(A, B.T, C)
     elif n < THIN:
-        Bt = T[:n * k].reshape((n, k))
-        for p in range(k):
-            for j in range(n):
-                Bt[j, p] = B[p, j]
+        Bt = _transposed(B, T)
         for i in range(m):
             for p in range(k):
                 C[i, p] = 0
