@@ -86,20 +86,38 @@ def steady_rate(run_epochs, n_samples, repeats, min_repeat_s):
             "repeats": rates, "epochs_per_repeat": k, "epoch_s": statistics.median(times) / k}
 
 
-def guarded(measure, monitor, threshold, quiet_wait_s, max_redo):
-    """Run ``measure()`` after a quiet wait; redo it up to ``max_redo`` times while others' share > ``threshold``.
+class Guard:
+    """Quiet wait and redo policy around each steady-state measurement.
 
-    Returns ``(result, others_share, redone)``; the kept result is the last one.
+    Before a measurement it waits up to ``wait_s`` for a quiet ``window_s`` (others' share <=
+    ``threshold``); ``wait_s = 0`` turns waiting and redoing off (the share is still recorded).
+    A measurement disturbed by a *transient* load (the machine was quiet just before) is redone
+    up to ``max_redo`` times.  Under *persistent* load (still busy when the wait
+    ran out) redoing cannot help: the row is kept with its share recorded, and later rows only
+    check one window instead of waiting again until the machine is quiet.
     """
-    redone = 0
-    while True:
-        wait_quiet(monitor, threshold, quiet_wait_s)
-        monitor.start()
-        result = measure()
-        share = monitor.stop()
-        if share is None or share <= threshold or redone >= max_redo:
-            return result, share, redone
-        redone += 1
+
+    def __init__(self, threshold, wait_s, max_redo, window_s=0.5):
+        self.monitor = LoadMonitor()
+        self.threshold, self.wait_s, self.max_redo, self.window_s = threshold, wait_s, max_redo, window_s
+        self.busy = False
+
+    def _too_busy(self, share):
+        return share is not None and share > self.threshold
+
+    def run(self, measure):
+        """``(result, others_share, redone)`` of ``measure()``; the kept result is the last one."""
+        redone = 0
+        while True:
+            if self.wait_s > 0:  # quick mode (wait_s 0) records the load but neither waits nor redoes
+                wait = 0.0 if self.busy else self.wait_s
+                self.busy = self._too_busy(wait_quiet(self.monitor, self.threshold, wait, self.window_s))
+            self.monitor.start()
+            result = measure()
+            share = self.monitor.stop()
+            if not self._too_busy(share) or self.busy or redone >= self.max_redo or self.wait_s <= 0:
+                return result, share, redone
+            redone += 1
 
 
 def first_call_times(impl, workload, mnist_path, threads, timeout_s):

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from .plots import write_plots
 
-BASELINE = "torch-eager"
+BASELINES = {"gpu": "torch-cuda"}
+"""The implementation every ratio divides by: PyTorch CUDA eager in the GPU suite, else CPU eager."""
+CPU_BASELINE = "torch-eager"
 TARGETS = {"tiny": 50.0, "small": 15.0, "mnist": 1.5}
 """Core-issue targets: fastnn-numba samples/s over PyTorch CPU eager, per workload."""
 
@@ -36,6 +38,11 @@ def _rate(row):
 def _table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return lines + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+
+
+def baseline(results):
+    """Name of the implementation the ``×`` columns divide by in this run."""
+    return BASELINES.get(results["settings"]["mode"], CPU_BASELINE)
 
 
 def _index(results):
@@ -80,7 +87,7 @@ def _main_section(results):
     for name, wl in results["workloads"].items():
         if wl["group"] != "main":
             continue
-        base = _rate(idx.get((BASELINE, name)))
+        base = _rate(idx.get((baseline(results), name)))
         rows = []
         for impl in impls:
             r = idx.get((impl, name))
@@ -99,7 +106,7 @@ def _main_section(results):
                 ", ".join(f"{k} {v}" for k, v in r["threads"].items() if k != "pools"),
             ])
         lines += [f"### {name}: {wl['label']}; {wl['flop_per_sample']:,} FLOP/sample", ""]
-        lines += _table(["impl", "samples/s (median)", "min–max", f"× {BASELINE}", "GFLOP/s", "% GEMM peak",
+        lines += _table(["impl", "samples/s (median)", "min–max", f"× {baseline(results)}", "GFLOP/s", "% GEMM peak",
                          "first epoch s", "compile s (est)", "check loss / acc", "others' CPU", "threads"], rows)
         lines.append("")
     return lines
@@ -110,15 +117,15 @@ def _targets_section(results):
     for name, target in TARGETS.items():
         if name not in results["workloads"]:
             continue
-        nb, npy, tch = (_rate(idx.get((i, name))) for i in ("fastnn-numba", "fastnn-numpy", BASELINE))
+        nb, npy, tch = (_rate(idx.get((i, name))) for i in ("fastnn-numba", "fastnn-numpy", CPU_BASELINE))
         ratio = nb / tch if nb and tch else None
         met = "–" if ratio is None else ("yes" if ratio >= target else "**no**")
         rows.append([name, fmt_rate(nb), fmt_rate(npy), fmt_rate(tch),
                      f"{ratio:.3g}" if ratio else "–", f"{npy / tch:.3g}" if npy and tch else "–",
                      f">= {target:g}", met])
-    if not rows:
+    if not any(r[4] != "–" for r in rows):
         return []
-    header = ["workload", "fastnn-numba", "fastnn-numpy", BASELINE, "numba / torch", "numpy / torch",
+    header = ["workload", "fastnn-numba", "fastnn-numpy", CPU_BASELINE, "numba / torch", "numpy / torch",
               "target (numba / torch)", "met"]
     return ["## Core targets: fastnn numba vs numpy vs PyTorch CPU eager (samples/s)", ""] + _table(header, rows) + [""]
 
@@ -159,7 +166,7 @@ def _sweep_section(results, group, title):
 
 
 def summary(results):
-    """Compact markdown: samples/s (× torch-eager) of every implementation on the headline workloads."""
+    """Compact markdown: samples/s (× the baseline) of every implementation on the headline workloads."""
     idx = _index(results)
     names = [n for n, wl in results["workloads"].items() if wl["group"] == "main"]
     impls = list(dict.fromkeys(r["impl"] for r in results["rows"] if r["group"] == "main"))
@@ -167,17 +174,17 @@ def summary(results):
     for impl in impls:
         cells = [impl]
         for n in names:
-            rate, base = _rate(idx.get((impl, n))), _rate(idx.get((BASELINE, n)))
+            rate, base = _rate(idx.get((impl, n))), _rate(idx.get((baseline(results), n)))
             cells.append("–" if rate is None else fmt_rate(rate) + (f" ({rate / base:.3g}×)" if base else ""))
         rows.append(cells)
-    return "\n".join(_table(["samples/s (× torch-eager)"] + names, rows) + [""] + _targets_section(results))
+    return "\n".join(_table([f"samples/s (× {baseline(results)})"] + names, rows) + [""] + _targets_section(results))
 
 
 def markdown(results, plots):
     """The markdown report: machine, headline tables, core targets, first call, sweeps, skipped, plots."""
     lines = [f"# fastnn benchmark — {results['settings']['mode']}", "", *_machine_lines(results),
              _noise_line(results), "",
-             "GFLOP/s counts 6·Σ(in·out) FLOP per sample; × torch-eager is the ratio of medians in this run.", "",
+             f"GFLOP/s counts 6·Σ(in·out) FLOP per sample; × {baseline(results)} is the ratio of medians in this run.", "",
              "## Headline workloads", "", summary(results), "", *_main_section(results),
              *_compile_section(results),
              *_sweep_section(results, "width", "Throughput vs hidden width"),

@@ -53,7 +53,7 @@ def _progress(row):
     print(f"  {row['impl']:<14} {row['workload']:<11} {text}", file=sys.stderr, flush=True)
 
 
-def _train_one(impl, wl, task, monitor):
+def _train_one(impl, wl, task, guard):
     """Measure one implementation on one workload; returns the row fields beyond the identity."""
     from fastnn.bench import data, measure
     try:
@@ -71,10 +71,8 @@ def _train_one(impl, wl, task, monitor):
     if wl.check_epochs > 1:
         trainer.epochs(wl.check_epochs - 1)
     loss, accuracy = data.check(trainer.weights(), wl.activation, X, y)
-    q = task["quiet"]
-    rate, others, redone = measure.guarded(
-        lambda: measure.steady_rate(trainer.epochs, wl.n_samples, task["repeats"], task["min_repeat_s"]),
-        monitor, q["threshold"], q["wait_s"], q["max_redo"])
+    rate, others, redone = guard.run(
+        lambda: measure.steady_rate(trainer.epochs, wl.n_samples, task["repeats"], task["min_repeat_s"]))
     return {
         "status": "ok", "setup_s": setup_s, "first_epoch_s": first_epoch_s,
         "compile_s_est": max(0.0, first_epoch_s - rate["epoch_s"]),
@@ -95,14 +93,15 @@ def train(task, emit):
     name = task["impl"]
     impl = implementation(name)
     reason = impl.unavailable()
-    monitor = measure.LoadMonitor()
+    q = task["quiet"]
+    guard = measure.Guard(q["threshold"], q["wait_s"], q["max_redo"])
     for wl in map(Workload.from_dict, task["workloads"]):
         row = {"impl": name, "workload": wl.name, "group": wl.group, "x": wl.x}
         if reason:
             row.update(status="skipped", reason=reason)
         else:
             try:
-                row.update(_train_one(impl, wl, task, monitor))
+                row.update(_train_one(impl, wl, task, guard))
             except Exception as exc:  # one failing row must not lose the others
                 traceback.print_exc()
                 row.update(status="failed", reason=f"{type(exc).__name__}: {exc}")

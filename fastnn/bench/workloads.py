@@ -73,7 +73,7 @@ QUICK_MAIN = ("tiny", "small", "mnist")
 
 FULL_WIDTHS = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 QUICK_WIDTHS = (8, 64, 512)
-FULL_BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+FULL_BATCHES = (1, 4, 16, 32, 64, 256, 1024)
 QUICK_BATCHES = (1, 32, 1024)
 
 _WIDTH_BASE = Workload("width", (32, 0, 0, 10), "relu", 4096, 128, 0.05, "clusters", 1, "width")
