@@ -17,8 +17,10 @@ import fastnn  # noqa: E402
 # under the simulator (tests/cuda), because NUMBA_ENABLE_CUDASIM must be set before numba loads.
 CPU_BACKENDS = [name for name in fastnn.backends.available() if name not in ("numpy", "cuda")]
 
-# tests/cuda runs in its own process with NUMBA_ENABLE_CUDASIM=1 (see tests/test_cuda_simulator.py).
-collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cuda"]
+# tests/cuda runs in its own process with NUMBA_ENABLE_CUDASIM=1 (see tests/test_cuda_simulator.py),
+# or on a real GPU with FASTNN_CUDA_TESTS=1 python -m pytest tests/cuda.
+_CUDA_RUN = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" or os.environ.get("FASTNN_CUDA_TESTS") == "1"
+collect_ignore = [] if _CUDA_RUN else ["cuda"]
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 

@@ -7,7 +7,7 @@ PTX).  It is not part of CI because it needs NVIDIA's libnvvm and NVRTC wheels (
 ~310 MB installed) on every fresh CI machine; run it after changing the kernels::
 
     pip install --target /tmp/ptx "nvidia-nvvm==13.*" "nvidia-cuda-nvrtc==13.*"
-    LD_LIBRARY_PATH=/tmp/ptx/nvidia/cu13/lib PYTHONPATH=/tmp/ptx python scripts/check_cuda_ptx.py
+    LD_LIBRARY_PATH=/tmp/ptx/nvidia/cu13/lib PYTHONPATH=/tmp/ptx python tests/cuda/check_ptx.py
 
 (Installed into the environment itself instead, ``pip install nvidia-nvvm nvidia-cuda-nvrtc``,
 the libraries are found without the two variables.)  About 30 s on two cores.
