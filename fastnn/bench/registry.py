@@ -28,3 +28,10 @@ def default_impls(mode):
     if mode == "gpu":
         return list(GPU_IMPLS)
     return [n for n in fastnn_runner.implementation_names() if n != "fastnn-cuda"] + list(CPU_PEERS)
+
+
+def library(name):
+    """The distribution whose version matters for implementation ``name`` (e.g. ``jax-scan`` -> ``jax``)."""
+    if name.startswith(fastnn_runner.PREFIX):
+        return "fastnn"
+    return {"sklearn": "scikit-learn"}.get(name, name.split("-")[0])

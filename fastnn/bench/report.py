@@ -82,7 +82,6 @@ def _noise_line(results):
 
 def _main_section(results):
     idx, lines = _index(results), []
-    peak = results["machine"].get("gemm_float32", {}).get("peak_gflops")
     impls = list(dict.fromkeys(r["impl"] for r in results["rows"]))
     for name, wl in results["workloads"].items():
         if wl["group"] != "main":
@@ -100,7 +99,7 @@ def _main_section(results):
             rows.append([
                 impl, f"**{fmt_rate(rate['median'])}**", f"{fmt_rate(rate['min'])}–{fmt_rate(rate['max'])}",
                 f"{rate['median'] / base:.3g}" if base else "–", f"{r['gflops']:.3g}",
-                _pct(r["gflops"] / peak) if peak else "–", f"{r['first_epoch_s']:.3f}",
+                _pct(r.get("gemm_peak_fraction")), f"{r['first_epoch_s']:.3f}",
                 f"{r['compile_s_est']:.2f}", f"{c['loss']:.5f} / {c['accuracy']:.3f} (E={c['epochs']})",
                 _pct(r["others_cpu"]) if r.get("others_cpu") is not None else "–",
                 ", ".join(f"{k} {v}" for k, v in r["threads"].items() if k != "pools"),

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import fastnn_runner
 from .workloads import FULL_BATCHES, FULL_WIDTHS, MAIN, batch_sweep, width_sweep
-from .registry import GPU_ONLY, default_impls, implementation
+from .registry import GPU_ONLY, default_impls, implementation, library
 from .launch import run_worker
 from .measure import first_call_times
 
@@ -80,6 +80,7 @@ def run_suite(settings, argv=()):
         rows, error = run_worker(task, settings.threads, timeout_s=settings.timeout_s)
         done = {r["workload"] for r in rows}
         results += rows + [_skipped(name, wl, error, "failed") for wl in plan if wl.name not in done]
+    _annotate(results, machine)
     compile_rows = _compile_times(impls, settings, machine)
     return {
         "schema": SCHEMA, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -89,6 +90,16 @@ def run_suite(settings, argv=()):
         "rows": results, "compile": compile_rows,
         "loadavg": {"start": load_start, "end": _loadavg()}, "elapsed_s": time.perf_counter() - start,
     }
+
+
+def _annotate(rows, machine):
+    """Add each row's library version and its GFLOP/s as a fraction of the measured GEMM peak."""
+    peak = machine.get("gemm_float32", {}).get("peak_gflops")
+    versions = machine.get("versions", {})
+    for row in rows:
+        row["version"] = versions.get(library(row["impl"]))
+        if row["status"] == "ok" and peak:
+            row["gemm_peak_fraction"] = row["gflops"] / peak
 
 
 def _why_not(name, settings, machine):
