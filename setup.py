@@ -46,7 +46,7 @@ def extensions():
         return []
     return [Extension(
         "fastnn.backends._cython_kernels", ["fastnn/backends/_cython_kernels.pyx"],
-        extra_compile_args=["-O3"], optional=os.environ.get("FASTNN_REQUIRE_EXT") != "1",
+        extra_compile_args=["-O3", "-fno-math-errno"], optional=os.environ.get("FASTNN_REQUIRE_EXT") != "1",
     )]
 
 

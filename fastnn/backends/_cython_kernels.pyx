@@ -12,7 +12,7 @@ The ``def`` entry points at the bottom take the :class:`fastnn._spec.NetSpec` ar
 (``NetSpec.arrays()``) and release the GIL for the whole computation.
 """
 from cython cimport floating
-from libc.math cimport exp, expf, expm1, expm1f, fabs, log, log1p, pow, sqrt, tanh, tanhf
+from libc.math cimport exp, expf, expm1, expm1f, fabs, log, log1p, pow, sqrt, sqrtf, tanh, tanhf
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
@@ -173,56 +173,70 @@ cdef void _mm_nt(const Net* net, floating* A, floating* B, floating* C,
 
 
 # --- activations: forward and derivative side by side ----------------------------------------------
+# One tight loop per activation (the branch is taken once per layer, so the loops vectorise).
 
 cdef inline floating _exp(floating x) noexcept nogil:
     return expf(x) if floating is float else exp(x)
 
 
-cdef void _activate(int code, double alpha, const floating* prelu, const floating* Z, floating* A,
+cdef inline floating _sqrt(floating x) noexcept nogil:
+    return sqrtf(x) if floating is float else sqrt(x)
+
+
+cdef void _activate(int code, floating alpha, const floating* prelu, const floating* Z, floating* A,
                     Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
     """``A = f(Z)`` over a (rows, cols) block (identity layers never get here: A is Z)."""
-    cdef Py_ssize_t i, size = rows * cols
-    cdef floating z, e
-    for i in range(size):
-        z = Z[i]
-        if code == SIGMOID:
-            e = _exp(-fabs(z))                 # exp of a non-positive number never overflows
-            A[i] = 1 / (1 + e) if z >= 0 else e / (1 + e)
-        elif code == TANH:
-            A[i] = tanhf(z) if floating is float else tanh(z)
-        elif code == RELU:
-            A[i] = z if z > 0 else 0
-        elif code == LEAKY_RELU:
-            A[i] = z if z > 0 else <floating>alpha * z
-        elif code == ELU:
-            A[i] = z if z > 0 else <floating>(alpha * (expm1f(z) if floating is float else expm1(z)))
-        else:  # PReLU: one slope per column
-            A[i] = z if z > 0 else prelu[i % cols] * z
+    cdef Py_ssize_t i, j, size = rows * cols
+    cdef floating e
+    if code == RELU:
+        for i in range(size):
+            A[i] = Z[i] if Z[i] > 0 else 0
+    elif code == TANH:
+        for i in range(size):
+            A[i] = tanhf(Z[i]) if floating is float else tanh(Z[i])
+    elif code == SIGMOID:
+        for i in range(size):
+            e = _exp(-Z[i] if Z[i] > 0 else Z[i])   # exp(-|z|) never overflows
+            A[i] = 1 / (1 + e) if Z[i] >= 0 else e / (1 + e)
+    elif code == LEAKY_RELU:
+        for i in range(size):
+            A[i] = Z[i] if Z[i] > 0 else alpha * Z[i]
+    elif code == ELU:
+        for i in range(size):
+            A[i] = Z[i] if Z[i] > 0 else alpha * (expm1f(Z[i]) if floating is float else expm1(Z[i]))
+    else:  # PReLU: one slope per column
+        for i in range(rows):
+            for j in range(cols):
+                A[i * cols + j] = Z[i * cols + j] if Z[i * cols + j] > 0 else prelu[j] * Z[i * cols + j]
 
 
-cdef void _activation_backward(int code, double alpha, const floating* prelu, floating* g_prelu,
+cdef void _activation_backward(int code, floating alpha, const floating* prelu, floating* g_prelu,
                                const floating* Z, const floating* A, floating* D,
                                Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
     """Turn dA (in ``D``) into dZ in place; PReLU slope gradients go into ``g_prelu``."""
-    cdef Py_ssize_t i, size = rows * cols
-    if code == PRELU:
-        memset(g_prelu, 0, cols * sizeof(floating))
-    for i in range(size):
-        if code == SIGMOID:
-            D[i] *= A[i] * (1 - A[i])
-        elif code == TANH:
+    cdef Py_ssize_t i, j, size = rows * cols
+    if code == RELU:
+        for i in range(size):
+            D[i] = D[i] if Z[i] > 0 else 0
+    elif code == TANH:
+        for i in range(size):
             D[i] *= 1 - A[i] * A[i]
-        elif Z[i] > 0:
-            continue                           # the piecewise activations have slope 1 here
-        elif code == RELU:
-            D[i] = 0
-        elif code == LEAKY_RELU:
-            D[i] *= <floating>alpha
-        elif code == ELU:
-            D[i] *= A[i] + <floating>alpha
-        else:  # PReLU
-            g_prelu[i % cols] += D[i] * Z[i]
-            D[i] *= prelu[i % cols]
+    elif code == SIGMOID:
+        for i in range(size):
+            D[i] *= A[i] * (1 - A[i])
+    elif code == LEAKY_RELU:
+        for i in range(size):
+            D[i] = D[i] if Z[i] > 0 else alpha * D[i]
+    elif code == ELU:
+        for i in range(size):
+            D[i] = D[i] if Z[i] > 0 else (A[i] + alpha) * D[i]
+    else:  # PReLU: dL/da_j = sum over rows of dA * z where z <= 0
+        memset(g_prelu, 0, cols * sizeof(floating))
+        for i in range(rows):
+            for j in range(cols):
+                if Z[i * cols + j] <= 0:
+                    g_prelu[j] += D[i * cols + j] * Z[i * cols + j]
+                    D[i * cols + j] *= prelu[j]
 
 
 # --- losses --------------------------------------------------------------------------------------------
@@ -381,40 +395,47 @@ cdef double _backward(const Net* net, const Plan* plan, floating* params, floati
 
 
 # --- optimizer: one loop over the flat parameter buffer (PyTorch's update rules) ---------------------
+# The arithmetic is in the parameter dtype, like the reference; branches are hoisted out of the loops.
 
-cdef void _update(const double* opt, floating* params, const floating* grad, floating* m,
-                  floating* v, Py_ssize_t size, int64_t t) noexcept nogil:
+cdef void _update(const double* opt, floating* params, floating* grad, floating* m, floating* v,
+                  Py_ssize_t size, int64_t t) noexcept nogil:
+    """One optimizer step ``t`` (1-based); ``grad`` is scratch (weight decay is added into it)."""
     cdef Py_ssize_t i
     cdef int code = <int>opt[OPT_CODE]
-    cdef double lr = opt[OPT_LR], wd = opt[OPT_WEIGHT_DECAY], eps = opt[OPT_EPS]
-    cdef double mu = opt[OPT_MOMENTUM], b1 = opt[OPT_BETA1], b2 = opt[OPT_BETA2]
-    cdef double alpha = opt[OPT_ALPHA]
+    cdef floating lr = opt[OPT_LR], wd = opt[OPT_WEIGHT_DECAY], eps = opt[OPT_EPS]
+    cdef floating mu = opt[OPT_MOMENTUM], b1 = opt[OPT_BETA1], b2 = opt[OPT_BETA2]
+    cdef floating alpha = opt[OPT_ALPHA]
     cdef bint nesterov = opt[OPT_NESTEROV] != 0
-    cdef double clr = lr / (1 + (t - 1) * opt[OPT_LR_DECAY])
-    cdef double step_size = lr / (1 - pow(b1, <double>t))
-    cdef double sqrt_bc2 = sqrt(1 - pow(b2, <double>t))
-    cdef double g, s
-    for i in range(size):
-        g = grad[i] + wd * params[i]
-        if code == SGD:
-            if mu != 0:
-                m[i] = <floating>(mu * m[i] + g)
-                g = g + mu * m[i] if nesterov else m[i]
-            params[i] -= <floating>(lr * g)
-        elif code == ADAGRAD:
-            m[i] += <floating>(g * g)
-            params[i] -= <floating>(clr * g / (sqrt(m[i]) + eps))
-        elif code == RMSPROP:
-            m[i] = <floating>(alpha * m[i] + (1 - alpha) * g * g)
-            s = g / (sqrt(m[i]) + eps)
-            if mu != 0:
-                v[i] = <floating>(mu * v[i] + s)
-                s = v[i]
-            params[i] -= <floating>(lr * s)
-        else:  # Adam
-            m[i] = <floating>(b1 * m[i] + (1 - b1) * g)
-            v[i] = <floating>(b2 * v[i] + (1 - b2) * g * g)
-            params[i] -= <floating>(step_size * m[i] / (sqrt(v[i]) / sqrt_bc2 + eps))
+    cdef floating clr = opt[OPT_LR] / (1 + (t - 1) * opt[OPT_LR_DECAY])
+    cdef floating step_size = opt[OPT_LR] / (1 - pow(opt[OPT_BETA1], <double>t))
+    cdef floating sqrt_bc2 = sqrt(1 - pow(opt[OPT_BETA2], <double>t))
+    if wd != 0:
+        for i in range(size):
+            grad[i] += wd * params[i]
+    if code == SGD and mu == 0:
+        for i in range(size):
+            params[i] -= lr * grad[i]
+    elif code == SGD:
+        for i in range(size):
+            m[i] = mu * m[i] + grad[i]
+            params[i] -= lr * (grad[i] + mu * m[i] if nesterov else m[i])
+    elif code == ADAGRAD:
+        for i in range(size):
+            m[i] += grad[i] * grad[i]
+            params[i] -= clr * grad[i] / (_sqrt(m[i]) + eps)
+    elif code == RMSPROP:
+        for i in range(size):
+            m[i] = alpha * m[i] + (1 - alpha) * grad[i] * grad[i]
+            if mu == 0:
+                params[i] -= lr * grad[i] / (_sqrt(m[i]) + eps)
+            else:
+                v[i] = mu * v[i] + grad[i] / (_sqrt(m[i]) + eps)
+                params[i] -= lr * v[i]
+    else:  # Adam
+        for i in range(size):
+            m[i] = b1 * m[i] + (1 - b1) * grad[i]
+            v[i] = b2 * v[i] + (1 - b2) * grad[i] * grad[i]
+            params[i] -= step_size * m[i] / (_sqrt(v[i]) / sqrt_bc2 + eps)
 
 
 # --- entry points ----------------------------------------------------------------------------------------
