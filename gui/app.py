@@ -12,6 +12,10 @@ def configure_pyqtgraph():
 def create_window(backend=None):
     """Create the QApplication (if needed) and the main window; returns ``(app, window)``."""
     from PySide6.QtWidgets import QApplication
+    # Painting calls back into Python many times per frame and each call re-takes the GIL;
+    # with the default 5 ms switch interval a Python-heavy training thread (the NumPy back
+    # end) makes every one of those waits up to 5 ms. 1 ms keeps frames short.
+    sys.setswitchinterval(0.001)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_pyqtgraph()
     from .main_window import MainWindow

@@ -4,7 +4,7 @@ The window holds no model. It turns widget edits into worker commands and draws 
 snapshots the worker sends back; every error arrives as a message in the message bar.
 """
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QInputDialog, QLabel, QMainWindow, QScrollArea, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -22,6 +22,8 @@ from .views.loss_view import LossView
 from .views.network_view import NetworkView
 from .views.surface_view import SurfaceView
 from .worker import WorkerHost
+
+RENDER_HZ = 30
 
 LEVEL_STYLE = {"info": "background:#e7f3fe; color:#0b4f7a;",
                "warning": "background:#fff4d6; color:#7a4b00;",
@@ -44,8 +46,13 @@ class MainWindow(QMainWindow):
         chosen, names = default_backend()
         self.settings = Settings(backend=backend or chosen)
         self.problem, self.snapshot, self.running = None, None, False
+        self.drawn = None          # the snapshot the views show (the newest, once drawn)
         self.custom_X, self.custom_y = [], []
         self.host = WorkerHost(self)
+        self._dirty = False
+        self._render_timer = QTimer(self)
+        self._render_timer.setInterval(int(1000 / RENDER_HZ))
+        self._render_timer.timeout.connect(self._render)
         self._build_ui(names)
         self._connect()
         self.files = FileActions(self)
@@ -122,6 +129,7 @@ class MainWindow(QMainWindow):
         self.training_panel.sig_invalid.connect(lambda m: self.show_message("error", m))
         self.surface_view.sig_clicked.connect(self._on_surface_click)
         self.network_view.sig_edit_weight.connect(self._edit_weight)
+        self.tabs.currentChanged.connect(self._update_tab)
 
     # -- commands -------------------------------------------------------------------------
     def request_data(self, request):
@@ -208,17 +216,35 @@ class MainWindow(QMainWindow):
         self.training_panel.set_settings(settings)
 
     def _on_snapshot(self, snap):
-        """Draw a snapshot in every view (the worker sends at most ~30 a second)."""
+        """Keep the newest snapshot; the render timer draws it (older ones are skipped, so a
+        burst of queued snapshots never blocks the event loop)."""
         self.snapshot = snap
+        self._dirty = True
+        self.host.rendered()
+        if not self._render_timer.isActive():
+            self._render_timer.start()
+
+    def _render(self):
+        """Draw the newest snapshot in every visible view (at most RENDER_HZ times a second)."""
+        if not self._dirty:
+            self._render_timer.stop()
+            return
+        self._dirty = False
+        snap = self.drawn = self.snapshot
         try:
             self.controls.set_epoch(snap.epoch, snap.epochs_per_s)
             self.surface_view.update_snapshot(snap)
             self.loss_view.update_snapshot(snap)
             self.network_view.update_snapshot(snap)
-            self.grad_view.update_snapshot(snap)
-            self.digits_view.update_snapshot(snap)
-        finally:
-            self.host.rendered()
+            self._update_tab()
+        except Exception as exc:  # noqa: BLE001 - a drawing bug must not end the app
+            self.show_message("error", f"could not draw the snapshot: {exc}")
+
+    def _update_tab(self):
+        """Draw the last snapshot in the visible secondary tab (hidden tabs are skipped)."""
+        current = self.tabs.currentWidget()
+        if self.snapshot is not None and current in (self.grad_view, self.digits_view):
+            current.update_snapshot(self.snapshot)
 
     def closeEvent(self, event):
         """Stop the worker threads before the window goes."""

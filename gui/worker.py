@@ -31,7 +31,7 @@ class TrainWorker(QObject):
         super().__init__()
         self.trainer = None
         self.running = False
-        self.unrendered = 0            # snapshots sent but not yet drawn (set by the window)
+        self.unrendered = 0            # snapshots sent but not yet received by the window
         self._timer = QTimer(self)     # a child: moves to the worker thread with us
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
@@ -231,7 +231,7 @@ class WorkerHost(QObject):
         self.sig_command.emit(name, arg)
 
     def rendered(self):
-        """Tell the worker one snapshot was drawn (back-pressure for slow windows)."""
+        """Tell the worker one snapshot was received (back-pressure for a busy window)."""
         self.worker.unrendered = max(0, self.worker.unrendered - 1)
 
     def stop(self):

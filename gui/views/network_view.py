@@ -7,7 +7,7 @@ The scene is rebuilt only when the architecture changes; snapshots only restyle 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainterPathStroker, QPen
+from PySide6.QtGui import QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem
 
 from . import colors
@@ -28,15 +28,15 @@ class WeightLine(QGraphicsLineItem):
         self.key, self.value, self._on_click = key, 0.0, on_click
         self.setAcceptHoverEvents(True)
         self.setZValue(-1)
-
-    def shape(self):
-        """A hit area at least 0.3 units wide, so thin lines are easy to hover and click."""
         stroker = QPainterPathStroker()
         stroker.setWidth(0.3)
-        path = super().shape()
-        path.moveTo(self.line().p1())
-        path.lineTo(self.line().p2())
-        return stroker.createStroke(path)
+        path = QPainterPath(line.p1())
+        path.lineTo(line.p2())
+        self._shape = stroker.createStroke(path)   # the line never moves: compute once
+
+    def shape(self):
+        """A hit area 0.3 units wide, so thin lines are easy to hover and click."""
+        return self._shape
 
     def restyle(self, value, scale):
         """Colour by sign and width by |value| / scale."""

@@ -39,6 +39,7 @@ def window(qtbot):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.snapshot is not None, timeout=20000)
+    qtbot.waitUntil(lambda: win.drawn is win.snapshot, timeout=5000)
     yield win
     win.close()
 
@@ -47,7 +48,7 @@ def window(qtbot):
 def wait_epoch(qtbot):
     """``wait_epoch(win, n)``: wait until the window has drawn a snapshot at epoch >= n."""
     def wait(win, epoch, timeout=20000):
-        qtbot.waitUntil(lambda: win.snapshot is not None and win.snapshot.epoch >= epoch,
+        qtbot.waitUntil(lambda: win.drawn is not None and win.drawn.epoch >= epoch,
                         timeout=timeout)
     return wait
 
@@ -63,5 +64,6 @@ def settle(qtbot):
         qtbot.waitUntil(lambda: not win.running, timeout=timeout)
         old = win.snapshot
         win.host.send("snapshot")
-        qtbot.waitUntil(lambda: win.snapshot is not old, timeout=timeout)
+        qtbot.waitUntil(lambda: win.snapshot is not old and win.drawn is win.snapshot,
+                        timeout=timeout)
     return run

@@ -13,9 +13,11 @@ def _select(win, qtbot, label, samples=None):
     win.data_panel.select(label)
     qtbot.waitUntil(lambda: win.problem.name == label and win.snapshot.epoch == 0,
                     timeout=30000)
+    before = win.snapshot
     win.controls.step.click()
-    qtbot.waitUntil(lambda: win.snapshot.epoch == 1, timeout=30000)
-    return win.snapshot
+    qtbot.waitUntil(lambda: win.snapshot is not before and win.snapshot.epoch == 1
+                    and win.drawn is win.snapshot, timeout=30000)
+    return win.drawn
 
 
 @pytest.mark.parametrize("label", ["XOR", "Two Gaussians", "Spiral", "Moons"])

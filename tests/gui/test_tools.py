@@ -25,7 +25,10 @@ def test_gradient_norms_recorded(window, qtbot, wait_epoch, settle):
     settle(window)
     snap = window.snapshot
     assert snap.grad_norms.shape[1] == 3 and len(snap.grad_x) >= 2
+    assert window.grad_view.summary.text() == ""          # hidden tabs are not drawn
+    window.tabs.setCurrentWidget(window.grad_view)
     assert "Latest norms" in window.grad_view.summary.text()
+    assert len(window.grad_view.curves[0].getData()[0]) == len(snap.grad_x)
 
 
 def test_divergence_pauses_with_explanation(window, qtbot):
