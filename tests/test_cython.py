@@ -80,8 +80,8 @@ def test_both_product_paths_match_reference(path, dtype, rng, monkeypatch):
 
 
 def test_default_threshold_splits_small_and_large_products():
-    """The layers of the tests above stay under the threshold, MNIST-sized ones go over it."""
-    assert 37 * 12 * 9 < cython_cpu.BLAS_MIN_WORK <= 128 * 784 * 256
+    """Playground-sized products (batch 10, 2 inputs, 8 units) run as loops, wider ones on BLAS."""
+    assert 10 * 2 * 8 < cython_cpu.BLAS_MIN_WORK <= 32 * 64 * 64
 
 
 def test_forward_chunks_and_accepts_non_contiguous_rows(rng, monkeypatch):
@@ -123,7 +123,7 @@ def test_stale_extension_reports_itself_unavailable(monkeypatch):
     assert reason.startswith("the compiled extension is out of date") and "pip install -e" in reason
 
 
-# --- setup.py: the optional extension ---------------------------------------------------------------
+# --- setup.py: the optional extension -------------------------------------------------------------
 
 
 def _setup_py(monkeypatch, **env):

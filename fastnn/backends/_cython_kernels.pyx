@@ -19,7 +19,7 @@ from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 # Bumped whenever an entry point's signature changes, so a stale build reports itself (cython_cpu).
-ABI = 1
+ABI = 2
 
 # Codes of fastnn._spec (kept equal by tests/test_cython.py).
 cdef enum:
@@ -76,7 +76,7 @@ cdef inline uint64_t _mix(uint64_t x) noexcept nogil:
     return x ^ (x >> 31)
 
 
-# --- workspace -------------------------------------------------------------------------------------
+# --- workspace ------------------------------------------------------------------------------------
 
 cdef Py_ssize_t _plan(const Net* net, Py_ssize_t rows, bint training, Plan* plan) noexcept nogil:
     """Fill ``plan`` (its ``layer`` array must hold n_layers * P_COLS) and return its length."""
@@ -111,7 +111,7 @@ cdef Py_ssize_t _plan(const Net* net, Py_ssize_t rows, bint training, Plan* plan
     return offset
 
 
-# --- matrix products: loops when small, BLAS when large --------------------------------------------
+# --- matrix products: loops when small, BLAS when large -------------------------------------------
 
 cdef inline void _gemm(char* ta, char* tb, int m, int n, int k, floating* A, int lda,
                        floating* B, int ldb, floating* C, int ldc) noexcept nogil:
@@ -172,7 +172,7 @@ cdef void _mm_nt(const Net* net, floating* A, floating* B, floating* C,
             C[i * k + p] = s
 
 
-# --- activations: forward and derivative side by side ----------------------------------------------
+# --- activations: forward and derivative side by side ---------------------------------------------
 # One tight loop per activation (the branch is taken once per layer, so the loops vectorise).
 
 cdef inline floating _exp(floating x) noexcept nogil:
@@ -187,7 +187,7 @@ cdef void _activate(int code, floating alpha, const floating* prelu, const float
                     Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
     """``A = f(Z)`` over a (rows, cols) block (identity layers never get here: A is Z)."""
     cdef Py_ssize_t i, j, size = rows * cols
-    cdef floating e
+    cdef floating e, z
     if code == RELU:
         for i in range(size):
             A[i] = Z[i] if Z[i] > 0 else 0
@@ -203,11 +203,15 @@ cdef void _activate(int code, floating alpha, const floating* prelu, const float
             A[i] = Z[i] if Z[i] > 0 else alpha * Z[i]
     elif code == ELU:
         for i in range(size):
-            A[i] = Z[i] if Z[i] > 0 else alpha * (expm1f(Z[i]) if floating is float else expm1(Z[i]))
+            z = Z[i]
+            if z <= 0:
+                z = alpha * (expm1f(z) if floating is float else expm1(z))
+            A[i] = z
     else:  # PReLU: one slope per column
         for i in range(rows):
             for j in range(cols):
-                A[i * cols + j] = Z[i * cols + j] if Z[i * cols + j] > 0 else prelu[j] * Z[i * cols + j]
+                z = Z[i * cols + j]
+                A[i * cols + j] = z if z > 0 else prelu[j] * z
 
 
 cdef void _activation_backward(int code, floating alpha, const floating* prelu, floating* g_prelu,
@@ -239,7 +243,7 @@ cdef void _activation_backward(int code, floating alpha, const floating* prelu, 
                     D[i * cols + j] *= prelu[j]
 
 
-# --- losses --------------------------------------------------------------------------------------------
+# --- losses ---------------------------------------------------------------------------------------
 
 cdef double _softmax_row(const floating* z, const floating* y, floating* d, Py_ssize_t cols,
                          double scale, double* correct) noexcept nogil:
@@ -320,6 +324,7 @@ cdef inline floating* _slopes(const Net* net, floating* buf, Py_ssize_t layer) n
 cdef void _forward(const Net* net, const Plan* plan, floating* params, floating* work,
                    Py_ssize_t rows, bint training, uint64_t seed, int64_t t,
                    const int64_t* ids) noexcept nogil:
+    """Forward pass of the ``rows`` staged inputs; dropout (training) uses sample ids ``ids``."""
     cdef Py_ssize_t layer, i, j, fan_in, fan_out
     cdef const Py_ssize_t* row
     cdef floating* Z
@@ -394,8 +399,8 @@ cdef double _backward(const Net* net, const Plan* plan, floating* params, floati
     return value
 
 
-# --- optimizer: one loop over the flat parameter buffer (PyTorch's update rules) ---------------------
-# The arithmetic is in the parameter dtype, like the reference; branches are hoisted out of the loops.
+# --- optimizer: one loop over the flat parameter buffer (PyTorch's update rules) ------------------
+# Arithmetic in the parameter dtype, like the reference; branches hoisted out of the loops.
 
 cdef void _update(const double* opt, floating* params, floating* grad, floating* m, floating* v,
                   Py_ssize_t size, int64_t t) noexcept nogil:
@@ -438,12 +443,13 @@ cdef void _update(const double* opt, floating* params, floating* grad, floating*
             params[i] -= step_size * m[i] / (_sqrt(v[i]) / sqrt_bc2 + eps)
 
 
-# --- entry points ----------------------------------------------------------------------------------------
+# --- entry points ---------------------------------------------------------------------------------
 
 cdef Net _net(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
               const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
               const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
               Py_ssize_t blas_min_work):
+    """The spec's arrays as a :c:type:`Net` of borrowed pointers (the arrays outlive the call)."""
     cdef Net net
     net.n_layers = act.shape[0]
     net.sizes, net.act, net.act_alpha = &sizes[0], &act[0], &act_alpha[0]
@@ -454,6 +460,7 @@ cdef Net _net(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1
 
 
 cdef Plan _new_plan(const Net* net, Py_ssize_t rows, bint training) except *:
+    """A workspace plan for ``rows`` rows; the caller frees ``plan.layer``."""
     cdef Plan plan
     plan.layer = <Py_ssize_t*>malloc(net.n_layers * P_COLS * sizeof(Py_ssize_t))
     if plan.layer == NULL:
@@ -462,18 +469,14 @@ cdef Plan _new_plan(const Net* net, Py_ssize_t rows, bint training) except *:
     return plan
 
 
-def workspace_length(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] drop,
+def workspace_length(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
+                     const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
+                     const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
                      Py_ssize_t rows, bint training):
     """Length of the flat workspace the kernels need for batches of ``rows`` rows."""
-    cdef Py_ssize_t* layer = <Py_ssize_t*>malloc(act.shape[0] * P_COLS * sizeof(Py_ssize_t))
-    cdef Net net
-    cdef Plan plan
-    if layer == NULL:
-        raise MemoryError()
-    net.n_layers, net.sizes, net.act, net.drop = act.shape[0], &sizes[0], &act[0], &drop[0]
-    plan.layer = layer
-    _plan(&net, rows, training, &plan)
-    free(layer)
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss, 0)
+    cdef Plan plan = _new_plan(&net, rows, training)
+    free(plan.layer)
     return plan.length
 
 
@@ -486,7 +489,7 @@ def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[:
                 floating[::1] grad, Py_ssize_t blas_min_work):
     """One epoch of mini-batch training; returns ``(mean loss, accuracy)`` (see fastnn.backends).
 
-    ``work`` holds ``workspace_length(sizes, act, drop, batch_size, True)`` values and ``grad``
+    ``work`` holds ``workspace_length(..., batch_size, True)`` values and ``grad``
     ``len(params)``; products with at least ``blas_min_work`` multiply-adds go to BLAS.
     """
     cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
@@ -522,7 +525,7 @@ def loss_and_grad(const int64_t[::1] sizes, const int64_t[::1] act, const double
                   floating[::1] grad, floating[::1] work, Py_ssize_t blas_min_work):
     """Mean loss plus penalty over all rows without dropout; the gradient goes into ``grad``.
 
-    ``work`` holds ``workspace_length(sizes, act, drop, len(X), False)`` values.
+    ``work`` holds ``workspace_length(..., len(X), False)`` values.
     """
     cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
                         blas_min_work)
@@ -541,13 +544,14 @@ def loss_and_grad(const int64_t[::1] sizes, const int64_t[::1] act, const double
 
 def predict(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
             const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
-            const double[::1] drop, floating[::1] params, const floating[:, ::1] X,
+            const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+            floating[::1] params, const floating[:, ::1] X,
             floating[:, ::1] out, Py_ssize_t chunk, floating[::1] work, Py_ssize_t blas_min_work):
     """Network outputs for ``X`` into ``out``, ``chunk`` rows at a time.
 
-    ``work`` holds ``workspace_length(sizes, act, drop, chunk, False)`` values.
+    ``work`` holds ``workspace_length(..., chunk, False)`` values.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, drop, drop, drop, 0,
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
                         blas_min_work)
     cdef Plan plan = _new_plan(&net, chunk, False)
     cdef Py_ssize_t n = X.shape[0], n_in = X.shape[1], n_out = out.shape[1], part, start, rows

@@ -1,4 +1,4 @@
-"""The Cython CPU back end: the fused epoch of :mod:`fastnn.backends.numba_cpu`, compiled ahead of time.
+"""The Cython CPU back end: the fused epoch of :mod:`~fastnn.backends.numba_cpu`, compiled ahead of time.
 
 For machines where Numba cannot be installed or is unwanted.  The kernels live in the extension
 ``fastnn.backends._cython_kernels`` (built from ``_cython_kernels.pyx`` when fastnn is installed
@@ -26,8 +26,11 @@ except ImportError as exc:
         "(from a source checkout: pip install -e . --no-build-isolation)") from exc
 
 NAME = "cython"
-ABI = 1                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
-BLAS_MIN_WORK = 8192    # multiply-adds of one product from which BLAS beats the plain loops
+ABI = 2                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
+# Multiply-adds of one product from which BLAS beats the plain loops.  Lower than the Numba twin's
+# 8192: OpenBLAS's small-matrix kernels (AVX-512 here) beat gcc's portable -O3 loops from a few
+# hundred multiply-adds on (measured on the tiny/small/mnist benchmark networks).
+BLAS_MIN_WORK = 512
 PREDICT_CHUNK = 4096    # rows per forward pass in forward()
 
 
@@ -47,28 +50,29 @@ def forward(spec, params, X, out):
     """Network outputs for ``X`` into ``out`` (see :mod:`fastnn.backends`)."""
     X = _rows(X)
     chunk = min(max(X.shape[0], 1), PREDICT_CHUNK)
-    work = np.empty(_k.workspace_length(spec.sizes, spec.act, spec.drop, chunk, False), params.dtype)
-    _k.predict(spec.sizes, spec.act, spec.act_alpha, spec.w_off, spec.b_off, spec.p_off, spec.drop,
-               params, X, out, chunk, work, BLAS_MIN_WORK)
+    work = np.empty(_k.workspace_length(*spec.arrays(), chunk, False), params.dtype)
+    _k.predict(*spec.arrays(), params, X, out, chunk, work, BLAS_MIN_WORK)
     return out
 
 
 def loss_and_grad(spec, params, X, Y, grad):
     """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
     X, Y = _rows(X), _rows(Y)
-    work = np.empty(_k.workspace_length(spec.sizes, spec.act, spec.drop, X.shape[0], False),
-                    params.dtype)
+    work = np.empty(_k.workspace_length(*spec.arrays(), X.shape[0], False), params.dtype)
     return _k.loss_and_grad(*spec.arrays(), params, X, Y, grad, work, BLAS_MIN_WORK)
 
 
 def workspace(spec, batch_size, dtype):
     """The flat work buffer and gradient buffer :func:`train_epoch` needs for this batch size."""
-    length = _k.workspace_length(spec.sizes, spec.act, spec.drop, batch_size, True)
+    length = _k.workspace_length(*spec.arrays(), batch_size, True)
     return np.empty(length, dtype), np.empty(spec.n_params, dtype)
 
 
 def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers=None):
-    """One epoch in one compiled call (see :mod:`fastnn.backends`); ``buffers`` from :func:`workspace`."""
+    """One epoch in one compiled call (see :mod:`fastnn.backends`).
+
+    ``buffers``: ``(work, grad)`` from :func:`workspace`, reused across epochs; allocated if None.
+    """
     work, grad = buffers if buffers is not None else workspace(spec, batch_size, params.dtype)
     return _k.train_epoch(*spec.arrays(), params, state, _rows(X), _rows(Y),
                           np.ascontiguousarray(order, dtype=np.int64), batch_size,
