@@ -143,6 +143,7 @@ class DataPanel(QWidget):
                 b.setText(name)
                 b.setCheckable(True)
                 b.setMinimumWidth(44)
+                b.setStyleSheet("QToolButton:checked { background: #0877bd; color: white; }")
                 b.toggled.connect(self._feature_toggled)
                 self.feature_layout.addWidget(b)
                 self.feature_buttons[name] = b

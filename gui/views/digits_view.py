@@ -2,7 +2,8 @@
 misclassified digits. Images are tiled once into one array and drawn by one ImageItem each."""
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import N_MISCLASSIFIED, N_SAMPLES
 
@@ -47,12 +48,22 @@ class DigitsView(QWidget):
         self.conf_img = pg.ImageItem(axisOrder="row-major")
         self.conf_img.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
         self.conf_plot.addItem(self.conf_img)
+        self.conf_plot.setMouseEnabled(False, False)
         self.accuracy = QLabel("")
+        self.acc_plot = pg.PlotWidget(title="Live accuracy")
+        self.acc_plot.setLabels(left="accuracy", bottom="epoch")
+        self.acc_plot.addLegend(offset=(-10, -10))
+        self.acc_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.acc_train = self.acc_plot.plot(pen=pg.mkPen(40, 40, 40, width=2), name="train")
+        self.acc_test = self.acc_plot.plot(pen=pg.mkPen(245, 147, 34, width=2), name="test")
+        right = QVBoxLayout()
+        right.addWidget(self.accuracy)
+        right.addWidget(self.acc_plot, 1)
         self.sample_labels, self.wrong_labels = [], []
         grid.addWidget(self.samples_plot, 0, 0)
         grid.addWidget(self.conf_plot, 0, 1)
         grid.addWidget(self.wrong_plot, 1, 0)
-        grid.addWidget(self.accuracy, 1, 1)
+        grid.addLayout(right, 1, 1)
         self.problem = None
 
     def set_problem(self, problem):
@@ -87,7 +98,12 @@ class DigitsView(QWidget):
         if p is None or snap.confusion is None:
             return
         conf = snap.confusion.astype(np.float32)
+        k = len(conf)
         self.conf_img.setImage(conf, autoLevels=False, levels=(0.0, max(1.0, conf.max())))
+        self.conf_img.setRect(QRectF(-0.5, -0.5, k, k))     # cell i centred on tick i
+        self.conf_plot.setRange(xRange=(-0.5, k - 0.5), yRange=(-0.5, k - 0.5), padding=0.02)
+        self.acc_train.setData(snap.acc_x, snap.acc_train, skipFiniteCheck=True)
+        self.acc_test.setData(snap.acc_x, snap.acc_test, skipFiniteCheck=True)
         acc = np.trace(conf) / max(conf.sum(), 1)
         self.accuracy.setText(f"Epoch {snap.epoch}: test accuracy {acc:.1%} "
                               f"({int(conf.sum() - np.trace(conf))} of {int(conf.sum())} wrong)")

@@ -23,9 +23,8 @@ class SurfaceView(pg.PlotWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self._lut = colors.diverging_lut()
         self.addItem(self.image)
-        pen = pg.mkPen(255, 255, 255, 200, width=1)
-        self.train_pts = pg.ScatterPlotItem(size=6, pen=pen)
-        self.test_pts = pg.ScatterPlotItem(size=7, pen=pg.mkPen(30, 30, 30, width=1.5))
+        self.train_pts = pg.ScatterPlotItem(size=8, pen=pg.mkPen(255, 255, 255, 230, width=1))
+        self.test_pts = pg.ScatterPlotItem(size=8, pen=pg.mkPen(20, 20, 20, width=1.5))
         self.curve = pg.PlotDataItem(pen=pg.mkPen(20, 20, 20, width=2.5))
         self.diagonal = pg.PlotDataItem(pen=pg.mkPen(120, 120, 120, style=pg.QtCore.Qt.DashLine))
         for item in (self.train_pts, self.test_pts, self.curve, self.diagonal):
@@ -59,12 +58,31 @@ class SurfaceView(pg.PlotWidget):
             if p.task == "regression":
                 lo, hi = float(p.y_train.min()), float(p.y_train.max())
                 self._levels = (lo, hi if hi > lo else lo + 1.0)
+        elif p.n_raw == 1:
+            lo = float(min(p.y_train.min(), p.y_test.min()))
+            hi = float(max(p.y_train.max(), p.y_test.max()))
+            pad = 0.1 * max(hi - lo, 1e-3)
+            self.setRange(xRange=p.extent[:2], yRange=(lo - pad, hi + pad), padding=0)
         self._draw_points()
         if p.n_raw > 2:
             self.train_pts.setData([], [])
             self.test_pts.setData([], [])
-            self.note.setPos(0.5, 0.5)
-            self.setRange(xRange=(0, 1), yRange=(0, 1))
+            if p.task == "regression":
+                self.getPlotItem().setLabels(bottom="true value (test)", left="predicted")
+                lo, hi = (float(v) for v in
+                          self._in_data_units(np.array([p.y_test.min(), p.y_test.max()])))
+                pad = 0.05 * (hi - lo)
+                self.setRange(xRange=(lo - pad, hi + pad), yRange=(lo - pad, hi + pad),
+                              padding=0)
+                self.diagonal.setData([lo, hi], [lo, hi])
+            else:
+                self.note.setPos(0.5, 0.5)
+                self.setRange(xRange=(0, 1), yRange=(0, 1))
+
+    def _in_data_units(self, y):
+        """Undo the standardisation of regression targets (e.g. prices in k$)."""
+        mean, std = self.problem.y_scale
+        return np.asarray(y, dtype=np.float64) * std + mean
 
     def set_show_test(self, on):
         """Draw the test points too."""
@@ -117,11 +135,9 @@ class SurfaceView(pg.PlotWidget):
             grid = p.surface_grid()[:, 0]
             self.curve.setData(grid, snap.surface, skipFiniteCheck=True)
         elif p.n_raw > 2 and p.task == "regression" and snap.pred_test is not None:
-            self.train_pts.setData(x=p.y_test, y=snap.pred_test, brush=pg.mkBrush(*colors.BLUE))
-            lo, hi = float(p.y_test.min()), float(p.y_test.max())
-            self.diagonal.setData([lo, hi], [lo, hi])
-            self.setLabel("bottom", "true value (test)")
-            self.setLabel("left", "predicted")
+            self.train_pts.setData(x=self._in_data_units(p.y_test),
+                                   y=self._in_data_units(snap.pred_test),
+                                   brush=pg.mkBrush(*colors.BLUE))
         self.updates += 1
 
     def _draw_surface(self, surface):

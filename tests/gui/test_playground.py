@@ -70,7 +70,7 @@ def test_network_editor_and_features(window, qtbot):
     qtbot.waitUntil(lambda: window.host.worker.trainer.net.dense_layers[0].activation == "relu",
                     timeout=10000)
     window.data_panel.feature_buttons["x₁²"].click()
-    qtbot.waitUntil(lambda: window.snapshot.weights[0][0].shape == (3, 6), timeout=10000)
+    qtbot.waitUntil(lambda: window.drawn.weights[0][0].shape == (3, 6), timeout=10000)
     assert window.problem.features == ("x₁", "x₂", "x₁²")
     assert len(window.network_view.images[0]) == 3
     line = window.network_view.lines[0]
