@@ -29,13 +29,13 @@ class WeightLine(QGraphicsLineItem):
         self.setAcceptHoverEvents(True)
         self.setZValue(-1)
         stroker = QPainterPathStroker()
-        stroker.setWidth(0.3)
+        stroker.setWidth(0.15)
         path = QPainterPath(line.p1())
         path.lineTo(line.p2())
         self._shape = stroker.createStroke(path)   # the line never moves: compute once
 
     def shape(self):
-        """A hit area 0.3 units wide, so thin lines are easy to hover and click."""
+        """A hit area 0.15 units wide, so thin lines are easy to hover and click."""
         return self._shape
 
     def restyle(self, value, scale):

@@ -85,3 +85,30 @@ def test_edit_weight_and_test_points(window, qtbot):
     assert len(window.surface_view.test_pts.data) == len(window.problem.X_test)
     window.data_panel.discretize.setChecked(True)
     assert set(np.unique(window.surface_view.current_image())) <= {0.0, 1.0}
+
+
+def test_click_on_weight_line_edits_it(window, qtbot, monkeypatch):
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtWidgets import QInputDialog
+    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (1.25, True)))
+    view = window.network_view
+    line = next(l for l in view.lines if l.key == (1, 0, 1))
+    p1, p2 = line.line().p1(), line.line().p2()
+    pos = view.mapFromScene(line.mapToScene(QPointF(p1 + (p2 - p1) * 0.3)))
+    hit = next(i for i in view.items(pos) if hasattr(i, "key"))   # lines may cross
+    layer, row, col = hit.key
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: window.snapshot.weights[layer][0][row, col] == np.float32(1.25),
+                    timeout=10000)
+
+
+def test_noise_ratio_seed_and_regenerate(window, qtbot):
+    d = window.data_panel
+    d.ratio.setValue(30)
+    d.noise.setValue(20)
+    d.seed.setValue(7)
+    before = window.problem.X_train.copy()
+    d.regenerate.click()
+    qtbot.waitUntil(lambda: len(window.problem.X_train) == 150, timeout=10000)
+    assert not np.array_equal(window.problem.X_train[:5], before[:5])
+    assert d.noise_label.text() == "Noise 20" and d.ratio_label.text() == "Train 30 %"

@@ -1,0 +1,66 @@
+"""Every loss, optimizer, schedule, activation and dropout can be picked; the window stays
+responsive while training."""
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+
+
+def _apply(window, **fields):
+    tp = window.training_panel
+    for name, value in fields.items():
+        getattr(tp, name).setCurrentText(value)
+    tp.sig_changed.emit()
+
+
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "softmax_cross_entropy", "hinge",
+                                  "mse"])
+def test_every_binary_loss_trains(window, qtbot, loss):
+    _apply(window, loss=loss)
+    qtbot.waitUntil(lambda: window.host.worker.trainer.net.loss == loss, timeout=10000)
+    window.controls.step.click()
+    qtbot.waitUntil(lambda: window.drawn.epoch == 1 and window.drawn is window.snapshot,
+                    timeout=10000)
+    surface = window.surface_view.current_image()
+    assert surface.shape == (100, 100) and 0.0 <= surface.min() and surface.max() <= 1.0
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp",
+                                       "Adam"])
+def test_every_optimizer_with_a_schedule(window, qtbot, optimizer):
+    _apply(window, optimizer=optimizer, schedule="exponential")
+    window.controls.step.click()
+    qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=10000)
+    opt = window.host.worker.trainer.net.optimizer
+    assert type(opt).__name__ == {"Momentum": "SGD", "Nesterov": "SGD"}.get(optimizer,
+                                                                             optimizer)
+    assert opt.schedule is not None
+
+
+def test_dropout_and_prelu_keep_or_rebuild(window, qtbot):
+    window.controls.step.click()
+    qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=10000)
+    _apply(window, dropout="0.2")
+    qtbot.waitUntil(lambda: any(hasattr(l, "rate") for l in
+                                window.host.worker.trainer.net.layers), timeout=10000)
+    assert window.host.worker.trainer.epoch == 1           # weights and epoch kept
+    window.network_panel.rows[0][2].setCurrentText("prelu")
+    qtbot.waitUntil(lambda: len(window.snapshot.weights[0]) == 3, timeout=10000)
+    assert window.snapshot.epoch == 0                     # PReLU adds slopes: rebuilt
+
+
+def test_window_stays_responsive_while_training(window, qtbot, wait_epoch):
+    """A 10 ms UI timer keeps firing while the worker trains (reported gaps are far lower;
+    the bound is loose because CI machines are shared)."""
+    stamps = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
+    timer.start(10)
+    window.controls.play.click()
+    qtbot.wait(1500)
+    timer.stop()
+    window.controls.play.click()
+    gaps = np.diff(stamps)
+    assert len(stamps) > 40 and gaps.max() < 0.5
+    assert window.snapshot.epoch > 20
