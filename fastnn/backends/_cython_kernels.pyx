@@ -78,8 +78,8 @@ cdef inline uint64_t _mix(uint64_t x) noexcept nogil:
 
 # --- workspace ------------------------------------------------------------------------------------
 
-cdef Py_ssize_t _plan(const Net* net, Py_ssize_t rows, bint training, Plan* plan) noexcept nogil:
-    """Fill ``plan`` (its ``layer`` array must hold n_layers * P_COLS) and return its length."""
+cdef void _plan(const Net* net, Py_ssize_t rows, bint training, Plan* plan) noexcept nogil:
+    """Fill ``plan``, whose ``layer`` array must hold ``n_layers * P_COLS`` offsets."""
     cdef Py_ssize_t layer, fan_in, fan_out, offset = 0, widest = 0
     cdef Py_ssize_t* row
     for layer in range(net.n_layers):
@@ -106,9 +106,7 @@ cdef Py_ssize_t _plan(const Net* net, Py_ssize_t rows, bint training, Plan* plan
     offset += rows * net.sizes[net.n_layers]
     plan.d_off = offset
     plan.d_len = rows * widest
-    offset += 2 * plan.d_len
-    plan.length = offset
-    return offset
+    plan.length = offset + 2 * plan.d_len
 
 
 # --- matrix products: loops when small, BLAS when large -------------------------------------------
