@@ -5,20 +5,25 @@ import numpy as np
 
 
 class HostTrainer:
-    """Drives ``train_epoch`` of a CPU back end for one ``fit``.
+    """Drives a CPU back end's ``train_epoch`` for one ``fit``.
 
-    ``make_epoch(spec, params, state, X, Y, batch_size)`` returns a function
-    ``epoch(order, opt, step, seed) -> (loss, accuracy)`` that owns any work buffers, so they are
-    allocated once per fit and never inside the batch loop.
+    ``workspace(spec, batch_size, dtype)`` (None for back ends that need none) makes the work
+    buffers once per fit; every epoch passes them to ``train_epoch(..., buffers)``, so nothing is
+    allocated per epoch or per batch.
     """
 
-    def __init__(self, make_epoch, spec, params, state, X, Y, batch_size):
+    def __init__(self, train_epoch, workspace, spec, params, state, X, Y, batch_size):
         self.params, self.state = params, state
-        self._epoch = make_epoch(spec, params, state, X, Y, batch_size)
+        self._args = (spec, params, state, X, Y)
+        self._batch_size = batch_size
+        self._train_epoch = train_epoch
+        self._buffers = () if workspace is None else (workspace(spec, batch_size, params.dtype),)
         self._saved = (params.copy(), state.copy())
 
     def epoch(self, order, opt, step, seed):
-        return self._epoch(order, opt, step, seed)
+        """One epoch over ``order``; returns ``(mean loss, accuracy)``."""
+        return self._train_epoch(*self._args, order, self._batch_size, opt, step, seed,
+                                 *self._buffers)
 
     def params_finite(self) -> bool:
         """Whether every weight is finite (a last update can overflow with a finite loss)."""

@@ -80,14 +80,6 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, b
                           BLAS_MIN_WORK)
 
 
-def _make_epoch(spec, params, state, X, Y, batch_size):
-    buffers = workspace(spec, batch_size, params.dtype)
-
-    def epoch(order, opt, step, seed):
-        return train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers)
-    return epoch
-
-
 def Trainer(spec, params, state, X, Y, batch_size):
     """A :class:`~fastnn.backends._host_trainer.HostTrainer` whose work buffers live for one fit."""
-    return HostTrainer(_make_epoch, spec, params, state, X, Y, batch_size)
+    return HostTrainer(train_epoch, workspace, spec, params, state, X, Y, batch_size)

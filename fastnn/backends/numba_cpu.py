@@ -21,7 +21,7 @@ from ._host_trainer import HostTrainer
 from ._jit import njit
 
 NAME = "numba"
-BLAS_MIN_WORK = 8192   # multiply-adds of one product from which BLAS beats the plain loops
+BLAS_MIN_WORK = 512   # multiply-adds of one product from which BLAS beats the plain loops
 THIN = 16              # outputs below which loop products work on a transposed copy (see _mm)
 
 # Columns of the per-layer workspace plan: offsets of the layer input (after dropout), the
@@ -548,14 +548,6 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, b
                         step, np.uint64(seed), work, grad)
 
 
-def _make_epoch(spec, params, state, X, Y, batch_size):
-    buffers = workspace(spec, batch_size, params.dtype)
-
-    def epoch(order, opt, step, seed):
-        return train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers)
-    return epoch
-
-
 def Trainer(spec, params, state, X, Y, batch_size):
     """A :class:`~fastnn.backends._host_trainer.HostTrainer` whose work buffers live for one fit."""
-    return HostTrainer(_make_epoch, spec, params, state, X, Y, batch_size)
+    return HostTrainer(train_epoch, workspace, spec, params, state, X, Y, batch_size)

@@ -280,12 +280,6 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed):
     return total / n, correct / n
 
 
-def _make_epoch(spec, params, state, X, Y, batch_size):
-    def epoch(order, opt, step, seed):
-        return train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed)
-    return epoch
-
-
 def Trainer(spec, params, state, X, Y, batch_size):
     """A :class:`~fastnn.backends._host_trainer.HostTrainer` over this module's ``train_epoch``."""
-    return HostTrainer(_make_epoch, spec, params, state, X, Y, batch_size)
+    return HostTrainer(train_epoch, None, spec, params, state, X, Y, batch_size)
