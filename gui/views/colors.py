@@ -17,9 +17,13 @@ def diverging_cmap():
     return pg.ColorMap([0.0, 0.5, 1.0], [ORANGE, WHITE, BLUE])
 
 
-def diverging_lut():
-    """256-entry uint8 lookup table of :func:`diverging_cmap` (fast ImageItem updates)."""
-    return diverging_cmap().getLookupTable(0.0, 1.0, 256)
+def diverging_lut(fade=0.0):
+    """256-entry uint8 lookup table of :func:`diverging_cmap` (fast ImageItem updates).
+
+    ``fade`` blends it towards white, so points drawn in the full colours stand out.
+    """
+    lut = diverging_cmap().getLookupTable(0.0, 1.0, 256).astype(np.float32)
+    return (lut * (1.0 - fade) + 255.0 * fade).astype(np.uint8)
 
 
 def class_color(k):
@@ -46,5 +50,5 @@ def mix_classes(probs, discretize=False):
     mixed = probs @ palette
     confidence = (probs.max(axis=-1, keepdims=True) - 1.0 / k) / (1.0 - 1.0 / k)
     white = np.array(WHITE, dtype=np.float32) / 255.0
-    out = white + (mixed - white) * np.clip(confidence, 0.0, 1.0) * 0.85
+    out = white + (mixed - white) * np.clip(confidence, 0.0, 1.0) * 0.65
     return np.ascontiguousarray(out, dtype=np.float32)

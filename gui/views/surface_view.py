@@ -22,6 +22,7 @@ class SurfaceView(pg.PlotWidget):
         self.showGrid(False, False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self._lut = colors.diverging_lut()
+        self._surface_lut = colors.diverging_lut(fade=0.3)
         self.addItem(self.image)
         self.train_pts = pg.ScatterPlotItem(size=8, pen=pg.mkPen(255, 255, 255, 230, width=1))
         self.test_pts = pg.ScatterPlotItem(size=8, pen=pg.mkPen(20, 20, 20, width=1.5))
@@ -44,7 +45,7 @@ class SurfaceView(pg.PlotWidget):
         self.problem, self._last = problem, None
         p = problem
         self.image.setVisible(p.n_raw == 2)
-        self.image.setLookupTable(None if p.task == "multiclass" else self._lut)
+        self.image.setLookupTable(None if p.task == "multiclass" else self._surface_lut)
         self.curve.setVisible(p.n_raw == 1)
         self.diagonal.setVisible(p.n_raw > 2 and p.task == "regression")
         self.note.setText("" if p.n_raw <= 2 or p.task == "regression" else
