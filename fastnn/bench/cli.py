@@ -16,7 +16,7 @@ MODES = {
     "quick": dict(repeats=3, min_repeat_s=0.1, quiet={"threshold": 0.08, "wait_s": 0.0, "max_redo": 0},
                   compile_on=("tiny",), gemm_sizes=(512,), gemm_time_s=0.2, workloads=workloads.QUICK_MAIN,
                   widths=workloads.QUICK_WIDTHS, batches=workloads.QUICK_BATCHES, timeout_s=300.0,
-                  sweep_peers=("torch-eager",)),
+                  sweep_peers=("torch-eager",), isolate=False),
 }
 
 

@@ -28,10 +28,13 @@ class FastnnImplementation:
         self.backend = backend
 
     def unavailable(self):
-        """Why this back end cannot run here, or ``None``."""
+        """Why this back end cannot run here, or ``None`` (loads only this back end)."""
         from fastnn import backends
-        ok, reason = backends.status().get(self.backend, (False, "fastnn has no such back end"))
-        return None if ok else f"fastnn back end {self.backend!r} unavailable: {reason}"
+        try:
+            backends.resolve(self.backend)
+        except (RuntimeError, ValueError) as exc:
+            return f"fastnn back end {self.backend!r} unavailable: {exc}"
+        return None
 
     def __call__(self, workload, X, y, weights, threads):
         return FastnnTrainer(self.backend, workload, X, y, weights, threads)

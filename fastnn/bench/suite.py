@@ -35,6 +35,7 @@ class Settings:
     min_repeat_s: float = 0.3
     quiet: dict = field(default_factory=lambda: {"threshold": 0.08, "wait_s": 5.0, "max_redo": 2})
     sweep_peers: tuple | None = None        # peers that run the sweeps too (None: all; fastnn always does)
+    isolate: bool = True                    # a fresh process per headline workload (else one per impl)
     compile_on: tuple = ("tiny", "small")   # workloads whose first call is timed in fresh processes
     mnist_path: str | None = None
     timeout_s: float = 1800.0
@@ -42,13 +43,28 @@ class Settings:
     gemm_time_s: float = 1.0
 
 
-def _plan(settings, impl):
-    """``[Workload]`` for every row of ``impl``: the headline workloads, then the two sweeps."""
-    plan = [MAIN[name] for name in settings.workloads]
-    sweeps = settings.sweep_peers is None or impl in settings.sweep_peers or impl.startswith(fastnn_runner.PREFIX)
-    if settings.mode != "gpu" and sweeps:
-        plan += width_sweep(settings.widths) + batch_sweep(settings.batches)
-    return plan
+def _jobs(settings, impls):
+    """``[(impl, [Workload, ...])]``, one worker process each, in the order they run.
+
+    With ``settings.isolate``, workload-major: every implementation runs tiny, then every
+    implementation runs small, ..., each headline workload in its own fresh process, so the rows a
+    ratio compares are measured minutes apart at most, not a whole suite apart (load on a shared
+    VM drifts).  Otherwise (``--quick``, to save process starts) one process per implementation
+    runs all headline workloads.  Each sweep is one process per implementation; in ``--quick``
+    only fastnn and ``settings.sweep_peers`` sweep.
+    """
+    main = [MAIN[name] for name in settings.workloads]
+    if settings.isolate:
+        jobs = [(impl, [wl]) for wl in main for impl in impls]
+    else:
+        jobs = [(impl, main) for impl in impls if main]
+    if settings.mode == "gpu":
+        return jobs
+    sweepers = [i for i in impls if settings.sweep_peers is None or i in settings.sweep_peers
+                or i.startswith(fastnn_runner.PREFIX)]
+    for sweep in (width_sweep(settings.widths), batch_sweep(settings.batches)):
+        jobs += [(impl, sweep) for impl in sweepers if sweep]
+    return jobs
 
 
 def _log(text):
@@ -64,14 +80,15 @@ def run_suite(settings, argv=()):
     rows, error = run_worker(task, settings.threads, timeout_s=300)
     machine = rows[0] if rows else {"error": error}
     impls = list(settings.impls) or default_impls(settings.mode)
-    results, defined = [], {}
-    for name in impls:
-        plan = _plan(settings, name)
-        defined.update((wl.name, wl) for wl in plan)
-        reason = _why_not(name, settings, machine)
+    why_not = {name: _why_not(name, settings, machine) for name in impls}
+    for name, reason in why_not.items():
         if reason:
-            results += [_skipped(name, wl, reason) for wl in plan]
             _log(f"  {name:<14} skipped: {reason}")
+    results, defined = [], {}
+    for name, plan in _jobs(settings, impls):
+        defined.update((wl.name, wl) for wl in plan)
+        if why_not[name]:
+            results += [_skipped(name, wl, why_not[name]) for wl in plan]
             continue
         task = {"kind": "train", "impl": name, "workloads": [wl.to_dict() for wl in plan],
                 "threads": settings.threads, "repeats": settings.repeats,
