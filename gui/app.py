@@ -32,6 +32,14 @@ def main(argv=None):
     if argv:
         backend = argv[0]
     app, window = create_window(backend)
+    default_hook = sys.excepthook
+
+    def report(kind, exc, tb):
+        """Unexpected errors in the UI thread go to the message bar; the model lives on."""
+        default_hook(kind, exc, tb)
+        window.show_message("error", f"unexpected error: {kind.__name__}: {exc}")
+
+    sys.excepthook = report
     window.show()
     return app.exec()
 

@@ -65,7 +65,13 @@ class TrainWorker(QObject):
         was_running = self.running
         self._set_running(False)
         problem = data_mod.load(request)
+        first_jit = self.trainer is None and settings.backend == "numba"
+        if first_jit:
+            self.sig_message.emit("info", "Compiling the numba kernels (only on the first run; "
+                                          "they are cached on disk)…")
         self.trainer = Trainer(problem, settings)
+        if first_jit:
+            self.sig_message.emit("info", "")
         self._sec_per_epoch = None
         self.sig_problem.emit(problem)
         self._emit_snapshot()

@@ -1,7 +1,7 @@
 """Live train/test loss curves (and accuracy for classification)."""
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from . import colors
 
@@ -67,6 +67,8 @@ class LossView(QWidget):
         self.acc_plot.showGrid(x=True, y=True, alpha=0.2)
         self.acc_train = _curve(self.acc_plot, (40, 40, 40), "train")
         self.acc_test = _curve(self.acc_plot, colors.ORANGE, "test")
+        self.readout = QLabel("")
+        layout.addWidget(self.readout)
         layout.addWidget(self.loss_plot, 3)
         layout.addWidget(self.acc_plot, 2)
         self.loss_range = RangeKeeper(self.loss_plot)
@@ -81,7 +83,10 @@ class LossView(QWidget):
         if len(snap.loss_y) == 0:
             self.loss_range.reset()
             self.acc_range.reset()
+            self.readout.setText("")
         else:
+            test = f"{snap.test_y[-1]:.4f}" if len(snap.test_y) else "–"
+            self.readout.setText(f"Test loss {test}   ·   Training loss {snap.loss_y[-1]:.4f}")
             both = np.concatenate([snap.loss_y, snap.test_y])
             self.loss_range.update(snap.epoch, float(both.min()), float(both.max()))
             self.acc_range.update(snap.epoch, 0.0, 1.0)

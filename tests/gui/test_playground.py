@@ -14,6 +14,7 @@ def test_play_trains_and_surface_changes(window, qtbot, wait_epoch, settle):
     assert not np.allclose(window.surface_view.current_image(), first)
     assert window.controls.epoch.text().startswith("Epoch")
     assert window.surface_view.updates >= 2
+    assert window.loss_view.readout.text().startswith("Test loss")
 
 
 def test_step_pause_and_resets(window, qtbot, settle):
