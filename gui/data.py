@@ -4,7 +4,7 @@
 :class:`~.problem.Problem` (called in the worker thread, so MNIST decoding never blocks the UI).
 """
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +69,6 @@ class DataRequest:
     features: tuple = ()
     X: np.ndarray = None
     y: np.ndarray = None
-    extra: dict = field(default_factory=dict)
 
 
 def mnist_dir():

@@ -51,11 +51,6 @@ class Problem:
         """Number of network inputs after the feature transform."""
         return len(self.features) if self.n_raw <= 2 else self.n_raw
 
-    @property
-    def n_outputs_default(self):
-        """Output units for the default loss of this task."""
-        return self.n_classes if self.task == "multiclass" else 1
-
     def inputs(self, X):
         """Network inputs for raw inputs ``X`` (applies the selected features)."""
         return feats.transform(X, self.features)
