@@ -47,6 +47,7 @@ class RaceTab(QWidget):
             for c, w in enumerate((use, optimizer, QLabel("lr"), rate, QLabel("batch"), batch)):
                 grid.addWidget(w, i, c)
             self.rows.append((use, optimizer, rate, batch))
+        grid.setColumnStretch(6, 1)
         lay.addLayout(grid)
         bar = QHBoxLayout()
         self.epochs = QSpinBox()

@@ -15,6 +15,7 @@ class GradView(QWidget):
         lay = QVBoxLayout(self)
         self.plot = pg.PlotWidget()
         self.plot.setLogMode(y=True)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabels(left="‖∂L/∂W‖ (log)", bottom="epoch")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.legend = self.plot.addLegend(offset=(-10, 10))
@@ -47,7 +48,8 @@ class GradView(QWidget):
             curve.setData(snap.grad_x, safe[:, i], skipFiniteCheck=True)
         last = safe[-1]
         ratio = last[0] / last[-1]
-        verdict = (" The first layer gets over 100× smaller gradients than the output: "
-                   "vanishing gradients (try ReLU or fewer/sigmoid-free layers)."
-                   if ratio < 1e-2 else "")
-        self.summary.setText("Latest norms: " + ", ".join(f"{v:.2e}" for v in last) + verdict)
+        verdict = (f" The first layer's gradient is {1 / ratio:.0f}× smaller than the output's: "
+                   "vanishing gradients (try ReLU, fewer layers or no sigmoid)."
+                   if ratio < 0.1 else "")
+        self.summary.setText("Latest norms: " + ", ".join(f"{v:.2e}" for v in last) +
+                             f"; first/output ratio {ratio:.3g}." + verdict)

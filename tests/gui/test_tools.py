@@ -1,4 +1,5 @@
 """Race, diagnostics, divergence, back-end switch, files, custom data and the signal pin."""
+import importlib
 import sys
 
 import numpy as np
@@ -111,3 +112,15 @@ def test_many_signal_emits_keep_true_alive(window):
     # The bug removes one reference per emit (-2000 here); other threads may move the
     # count by one or two, so allow a tiny tolerance instead of exact equality.
     assert abs(sys.getrefcount(True) - before) <= 3
+
+
+def test_vanishing_gradients_are_named(window, qtbot, wait_epoch, settle, gui_pkg):
+    LayerSpec = importlib.import_module(gui_pkg.__name__ + ".netspec").LayerSpec
+    window.network_panel.set_layers([LayerSpec(4, "sigmoid")] * 6)
+    window.network_panel.sig_changed.emit(window.network_panel.layers())
+    qtbot.waitUntil(lambda: len(window.snapshot.weights) == 7, timeout=10000)
+    window.tabs.setCurrentWidget(window.grad_view)
+    window.controls.play.click()
+    wait_epoch(window, 3)
+    settle(window)
+    assert "vanishing gradients" in window.grad_view.summary.text()
