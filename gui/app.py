@@ -9,6 +9,17 @@ def configure_pyqtgraph():
                         antialias=False)
 
 
+def cache_axes(widget):
+    """Cache every pyqtgraph axis under ``widget`` as a pixmap: live plots repaint often, and
+    redrawing the axis text each time costs more than the curves themselves."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QGraphicsItem
+    for view in widget.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+
 def create_window(backend=None):
     """Create the QApplication (if needed) and the main window; returns ``(app, window)``."""
     from PySide6.QtWidgets import QApplication
@@ -19,7 +30,9 @@ def create_window(backend=None):
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_pyqtgraph()
     from .main_window import MainWindow
-    return app, MainWindow(backend=backend)
+    window = MainWindow(backend=backend)
+    cache_axes(window)
+    return app, window
 
 
 def main(argv=None):
