@@ -49,7 +49,7 @@ class SurfaceView(pg.PlotWidget):
         self.curve.setVisible(p.n_raw == 1)
         self.diagonal.setVisible(p.n_raw > 2 and p.task == "regression")
         self.note.setText("" if p.n_raw <= 2 or p.task == "regression" else
-                          "No 2-D surface for image data: see the Digits tab.")
+                          f"No 2-D surface for {p.n_raw} inputs: see the Digits / confusion tab.")
         self.getPlotItem().setLabels(bottom="x₁" if p.n_raw != 1 else "x",
                                      left="x₂" if p.n_raw == 2 else "y")
         if p.n_raw == 2:
