@@ -1,4 +1,6 @@
-"""Input features fed to the network, as in TF Playground (x₁, x₂, x₁², x₂², x₁x₂, sin x₁, sin x₂).
+"""Input features fed to the network, as in TF Playground.
+
+x₁, x₂, x₁², x₂², x₁x₂, sin x₁ and sin x₂ for 2-D data; x, x² and sin x for 1-D data.
 
 Each feature is a function of the raw 2-D (or 1-D) input columns. A data set with more than two
 raw inputs (MNIST, a wide CSV) is fed as-is and has no toggles.
