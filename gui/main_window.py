@@ -30,11 +30,13 @@ LEVEL_STYLE = {"info": "background:#e7f3fe; color:#0b4f7a;",
                "error": "background:#fde2e1; color:#8a1c14;"}
 
 
-def default_backend():
-    """The back end the app starts with: numba when available, else the first available."""
+def backends():
+    """``(default, available, {unavailable: reason})``: numba is the default when available."""
     import fastnn
     names = list(fastnn.backends.available())
-    return ("numba" if "numba" in names else names[0]), names
+    missing = {name: reason for name, (ok, reason) in fastnn.backends.status().items()
+               if not ok}
+    return ("numba" if "numba" in names else names[0]), names, missing
 
 
 class MainWindow(QMainWindow):
@@ -43,7 +45,7 @@ class MainWindow(QMainWindow):
     def __init__(self, backend=None):
         super().__init__()
         self.setWindowTitle("fastnn playground")
-        chosen, names = default_backend()
+        chosen, names, missing = backends()
         self.settings = Settings(backend=backend or chosen)
         self.problem, self.snapshot, self.running = None, None, False
         self.drawn = None          # the snapshot the views show (the newest, once drawn)
@@ -53,20 +55,20 @@ class MainWindow(QMainWindow):
         self._render_timer = QTimer(self)
         self._render_timer.setInterval(int(1000 / RENDER_HZ))
         self._render_timer.timeout.connect(self._render)
-        self._build_ui(names)
+        self._build_ui(names, missing)
         self._connect()
         self.files = FileActions(self)
         self.data_panel.emit_request()
 
     # -- layout ---------------------------------------------------------------------------
-    def _build_ui(self, backends):
+    def _build_ui(self, backend_names, missing):
         self.controls = Controls()
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setVisible(False)
         self.data_panel = DataPanel()
         self.network_panel = NetworkPanel(self.settings.layers)
-        self.training_panel = TrainingPanel(self.settings, backends)
+        self.training_panel = TrainingPanel(self.settings, backend_names, missing)
         left = QWidget()
         lay = QVBoxLayout(left)
         for w in (self.data_panel, self.network_panel, self.training_panel):

@@ -40,7 +40,7 @@ class TrainingPanel(QGroupBox):
     sig_changed = Signal()
     sig_invalid = Signal(str)
 
-    def __init__(self, settings, backends, parent=None):
+    def __init__(self, settings, backends, unavailable=None, parent=None):
         super().__init__("Training", parent)
         form = QFormLayout(self)
         self.loss = _combo(("auto",), texts.TOOLTIPS["loss"])
@@ -55,6 +55,11 @@ class TrainingPanel(QGroupBox):
         self.batch.setToolTip(texts.TOOLTIPS["batch"])
         self.dropout = _combo(DROPOUT_PRESETS, texts.TOOLTIPS["dropout"], editable=True)
         self.backend = _combo(backends, texts.TOOLTIPS["backend"])
+        for name, reason in (unavailable or {}).items():
+            self.backend.addItem(f"{name} (unavailable)")
+            item = self.backend.model().item(self.backend.count() - 1)
+            item.setEnabled(False)
+            item.setToolTip(reason)
         for label, w in (("Loss", self.loss), ("Optimizer", self.optimizer),
                          ("Learning rate", self.lr), ("LR schedule", self.schedule),
                          ("Regularization", self.reg), ("Reg. rate", self.reg_rate),

@@ -47,9 +47,14 @@ def test_divergence_pauses_with_explanation(window, qtbot):
 
 
 def test_backend_switch_keeps_weights(window, qtbot):
-    names = [window.training_panel.backend.itemText(i)
-             for i in range(window.training_panel.backend.count())]
+    import fastnn
+    names = fastnn.backends.available()
     other = "numba" if "numba" in names else names[0]
+    combo = window.training_panel.backend
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    assert set(names) <= set(offered)
+    missing = [n for n, (ok, _) in fastnn.backends.status().items() if not ok]
+    assert all(f"{n} (unavailable)" in offered for n in missing)
     before = window.snapshot.weights[0][0].copy()
     window.training_panel.backend.setCurrentText(other)
     qtbot.waitUntil(lambda: window.host.worker.trainer.net.backend == other, timeout=60000)
