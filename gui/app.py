@@ -1,4 +1,5 @@
 """Entry point: ``fastnn-gui`` (console script ``fastnn_gui.app:main``) and ``python -m gui``."""
+import os
 import sys
 
 
@@ -35,13 +36,30 @@ def create_window(backend=None):
     return app, window
 
 
+def has_display():
+    """Whether a window can be shown: a display on X11/Wayland systems, or a Qt platform that
+    the user chose explicitly (``QT_QPA_PLATFORM``); Windows and macOS always have one."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        return True
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def main(argv=None):
-    """Start the playground and run the Qt event loop; returns the exit status."""
+    """Start the playground and run the Qt event loop; returns the exit status.
+
+    With no display (a server, a container, CI) it trains the headless demo instead
+    (``fastnn demo``: a PNG of a decision surface and loss curve) and says so.
+    """
     argv = sys.argv[1:] if argv is None else argv
     backend = None
     if argv and argv[0] in ("-h", "--help"):
         print("usage: fastnn-gui [BACKEND]   (BACKEND: one of fastnn.backends.available())")
         return 0
+    if not has_display():
+        from fastnn.cli import main as cli_main
+        print("fastnn-gui: no display found (DISPLAY/WAYLAND_DISPLAY unset); running the headless "
+              "demo instead: fastnn demo", file=sys.stderr)
+        return cli_main(["demo"])
     if argv:
         backend = argv[0]
     app, window = create_window(backend)

