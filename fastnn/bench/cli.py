@@ -103,7 +103,8 @@ def main(argv=None) -> int:
             parser.error(str(exc))
     results = run_suite(settings, ["fastnn", "bench", *argv])
     out_dir = args.out or default_out_dir()
-    paths = report.write(results, out_dir, settings.mode)
+    prefix = settings.mode if settings.threads == 1 else f"{settings.mode}-t{settings.threads}"
+    paths = report.write(results, out_dir, prefix)
     print(report.summary(results))
     print("wrote " + ", ".join(str(p) for p in paths))
     failed = [r for r in results["rows"] if r["status"] == "failed" and r["impl"].startswith("fastnn-")]
