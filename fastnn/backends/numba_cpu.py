@@ -422,37 +422,57 @@ def _penalty(W, gW, l1, l2):
 
 
 @njit
-def _update(opt, params, grad, state, t):
+def _update(opt, params, grad, state, t, h):
+    """One optimizer step over the flat buffer (numpy_ref.optimizer_update's rules).
+
+    The step's scalars are first stored in ``h`` (an array of the parameter dtype), so float32
+    updates run in float32 like the reference and each branch-free loop vectorises."""
+    lr, b1, b2 = opt[S.OPT_LR], opt[S.OPT_BETA1], opt[S.OPT_BETA2]
+    h[0], h[1], h[2] = lr, opt[S.OPT_WEIGHT_DECAY], opt[S.OPT_EPS]
+    h[3], h[4], h[5] = opt[S.OPT_MOMENTUM], b1, 1 - b1
+    h[6], h[7], h[8] = b2, 1 - b2, lr / (1 - b1 ** t)
+    h[9], h[10] = math.sqrt(1 - b2 ** t), lr / (1 + (t - 1) * opt[S.OPT_LR_DECAY])
+    h[11], h[12] = opt[S.OPT_ALPHA], 1 - opt[S.OPT_ALPHA]
+    lr, wd, eps, mu = h[0], h[1], h[2], h[3]
     code = int(opt[S.OPT_CODE])
-    lr, wd, eps = opt[S.OPT_LR], opt[S.OPT_WEIGHT_DECAY], opt[S.OPT_EPS]
-    mu, nesterov = opt[S.OPT_MOMENTUM], opt[S.OPT_NESTEROV] != 0
-    b1, b2, alpha = opt[S.OPT_BETA1], opt[S.OPT_BETA2], opt[S.OPT_ALPHA]
-    clr = lr / (1 + (t - 1) * opt[S.OPT_LR_DECAY])
-    step_size = lr / (1 - b1 ** t)
-    sqrt_bc2 = math.sqrt(1 - b2 ** t)
     m = state[0]
     v = state[1]
-    for i in range(params.shape[0]):
-        g = grad[i] + wd * params[i]
-        if code == S.SGD:
-            if mu != 0:
-                m[i] = mu * m[i] + g
-                g = g + mu * m[i] if nesterov else m[i]
-            params[i] -= lr * g
-        elif code == S.ADAGRAD:
+    n = params.shape[0]
+    if code == S.SGD and mu == 0:
+        for i in range(n):
+            params[i] -= lr * (grad[i] + wd * params[i])
+    elif code == S.SGD and opt[S.OPT_NESTEROV] != 0:
+        for i in range(n):
+            g = grad[i] + wd * params[i]
+            m[i] = mu * m[i] + g
+            params[i] -= lr * (g + mu * m[i])
+    elif code == S.SGD:
+        for i in range(n):
+            m[i] = mu * m[i] + grad[i] + wd * params[i]
+            params[i] -= lr * m[i]
+    elif code == S.ADAGRAD:
+        clr = h[10]
+        for i in range(n):
+            g = grad[i] + wd * params[i]
             m[i] += g * g
-            params[i] -= clr * g / (math.sqrt(m[i]) + eps)
-        elif code == S.RMSPROP:
-            m[i] = alpha * m[i] + (1 - alpha) * g * g
-            s = g / (math.sqrt(m[i]) + eps)
+            params[i] -= clr * g / (np.sqrt(m[i]) + eps)
+    elif code == S.RMSPROP:
+        alpha, one_minus_alpha = h[11], h[12]
+        for i in range(n):
+            g = grad[i] + wd * params[i]
+            m[i] = alpha * m[i] + one_minus_alpha * g * g
             if mu != 0:
-                v[i] = mu * v[i] + s
-                s = v[i]
-            params[i] -= lr * s
-        else:  # Adam
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            params[i] -= step_size * m[i] / (math.sqrt(v[i]) / sqrt_bc2 + eps)
+                v[i] = mu * v[i] + g / (np.sqrt(m[i]) + eps)
+                params[i] -= lr * v[i]
+            else:
+                params[i] -= lr * g / (np.sqrt(m[i]) + eps)
+    else:  # Adam
+        b1, one_minus_b1, b2, one_minus_b2, step_size, sqrt_bc2 = h[4], h[5], h[6], h[7], h[8], h[9]
+        for i in range(n):
+            g = grad[i] + wd * params[i]
+            m[i] = b1 * m[i] + one_minus_b1 * g
+            v[i] = b2 * v[i] + one_minus_b2 * g * g
+            params[i] -= step_size * m[i] / (np.sqrt(v[i]) / sqrt_bc2 + eps)
 
 
 # --- compiled entry points -------------------------------------------------------------------------
@@ -466,6 +486,7 @@ def _train_epoch(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
     plan, y_off, d_off, d_len, t_off, _ = _plan(sizes, act, drop, batch_size, True)
     total = 0.0
     correct = 0.0
+    h = np.empty(16, params.dtype)
     n_batches = (n + batch_size - 1) // batch_size
     for batch in range(n_batches):
         start = batch * batch_size
@@ -484,7 +505,7 @@ def _train_epoch(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
                                 True)
         total += value * rows
         correct += hits
-        _update(opt, params, grad, state, t)
+        _update(opt, params, grad, state, t, h)
     return total / n, correct / n
 
 
