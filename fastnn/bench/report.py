@@ -160,8 +160,12 @@ def _sweep_section(results, group, title):
             r = idx.get((impl, n))
             cells.append(f"{fmt_rate(_rate(r))} ({r['gflops']:.3g} GF/s)" if _rate(r) else (r or {}).get("status", "–"))
         rows.append(cells)
-    label = results["workloads"][names[0]]["label"]
-    return [f"## {title} ({label.split(',')[0]}; samples/s (GFLOP/s))", "", *_table([group] + impls, rows), ""]
+    wl = results["workloads"][names[0]]
+    sizes = ["w" if group == "width" and i not in (0, len(wl["sizes"]) - 1) else str(n)
+             for i, n in enumerate(wl["sizes"])]
+    batch = "" if group == "batch" else f", batch {wl['batch_size']}"
+    what = f"{'-'.join(sizes)} {wl['activation']}, {wl['dataset']} n={wl['n_samples']}{batch}, lr {wl['lr']}"
+    return [f"## {title} ({what}; samples/s (GFLOP/s))", "", *_table([group] + impls, rows), ""]
 
 
 def summary(results):
