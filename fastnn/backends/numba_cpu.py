@@ -47,8 +47,11 @@ def _mix(x):
 
 
 @njit
-def _plan(sizes, act, drop, rows, training):
-    """Offsets of every per-layer buffer in the flat workspace, and the workspace length."""
+def _plan(sizes, act, drop, rows):
+    """Offsets of every per-layer buffer in the flat workspace, and the workspace length.
+
+    Layers with a dropout rate get their own input and mask buffers; inference passes all-zero
+    rates (and no flags: literal arguments would compile every caller twice)."""
     n_layers = act.shape[0]
     plan = np.full((n_layers, 4), -1, np.int64)
     offset = 0
@@ -56,12 +59,12 @@ def _plan(sizes, act, drop, rows, training):
     for layer in range(n_layers):
         fan_in, fan_out = sizes[layer], sizes[layer + 1]
         widest = max(widest, fan_in, fan_out)
-        if layer == 0 or (training and drop[layer] > 0):
+        if layer == 0 or drop[layer] > 0:
             plan[layer, _IN] = offset
             offset += rows * fan_in
         else:
             plan[layer, _IN] = plan[layer - 1, _A]
-        if training and drop[layer] > 0:
+        if drop[layer] > 0:
             plan[layer, _MASK] = offset
             offset += rows * fan_in
         plan[layer, _Z] = offset
@@ -339,12 +342,12 @@ def _loss(code, A, Y, D, scale):
 
 @njit
 def _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off, rows,
-             training, seed, t, sample_ids):
+             seed, t, sample_ids):
     n_layers = act.shape[0]
     for layer in range(n_layers):
         fan_in, fan_out = sizes[layer], sizes[layer + 1]
         A_in = _view(work, plan[layer, _IN], rows, fan_in)
-        if training and drop[layer] > 0:
+        if drop[layer] > 0:
             keep = 1.0 - drop[layer]
             mask = _view(work, plan[layer, _MASK], rows, fan_in)
             source = A_in if layer == 0 else _view(work, plan[layer - 1, _A], rows, fan_in)
@@ -366,7 +369,7 @@ def _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, pla
 
 @njit
 def _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss, params, grad, work,
-              plan, y_off, d_off, d_len, t_off, rows, training):
+              plan, y_off, d_off, d_len, t_off, rows):
     """Loss of the staged batch and its gradient into ``grad``; returns (mean loss, correct)."""
     n_layers = act.shape[0]
     n_out = sizes[n_layers]
@@ -399,7 +402,7 @@ def _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss, pa
             ping = 1 - ping
             D_prev = _view(work, d_off + ping * d_len, rows, fan_in)
             _mm_nt(D, W, D_prev, work[t_off:])
-            if training and drop[layer] > 0:
+            if drop[layer] > 0:
                 mask = _view(work, plan[layer, _MASK], rows, fan_in)
                 for i in range(rows):
                     for j in range(fan_in):
@@ -483,7 +486,7 @@ def _train_epoch(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
                  params, state, X, Y, order, batch_size, opt, step, seed, work, grad):
     n = order.shape[0]
     n_in, n_out = sizes[0], sizes[act.shape[0]]
-    plan, y_off, d_off, d_len, t_off, _ = _plan(sizes, act, drop, batch_size, True)
+    plan, y_off, d_off, d_len, t_off, _ = _plan(sizes, act, drop, batch_size)
     total = 0.0
     correct = 0.0
     h = np.empty(16, params.dtype)
@@ -499,10 +502,9 @@ def _train_epoch(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
             Yb[i, :] = Y[ids[i], :]
         t = step + batch + 1
         _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off,
-                 rows, True, seed, t, ids)
+                 rows, seed, t, ids)
         value, hits = _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
-                                params, grad, work, plan, y_off, d_off, d_len, t_off, rows,
-                                True)
+                                params, grad, work, plan, y_off, d_off, d_len, t_off, rows)
         total += value * rows
         correct += hits
         _update(opt, params, grad, state, t, h)
@@ -513,16 +515,16 @@ def _train_epoch(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
 def _loss_and_grad(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
                    params, X, Y, grad):
     rows, n_in = X.shape
-    plan, y_off, d_off, d_len, t_off, length = _plan(sizes, act, drop, rows, False)
+    no_drop = np.zeros_like(drop)
+    plan, y_off, d_off, d_len, t_off, length = _plan(sizes, act, no_drop, rows)
     work = np.empty(length, params.dtype)
     _view(work, plan[0, _IN], rows, n_in)[:, :] = X
     _view(work, y_off, rows, Y.shape[1])[:, :] = Y
     grad[:] = 0
-    _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off,
-             rows, False, np.uint64(0), 0, np.empty(0, np.int64))
-    value, _ = _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
-                         params, grad, work, plan, y_off, d_off, d_len, t_off, rows,
-                         False)
+    _forward(sizes, act, act_alpha, w_off, b_off, p_off, no_drop, params, work, plan, t_off,
+             rows, np.uint64(0), np.int64(0), np.empty(0, np.int64))
+    value, _ = _backward(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, no_drop, loss,
+                         params, grad, work, plan, y_off, d_off, d_len, t_off, rows)
     return value
 
 
@@ -530,13 +532,14 @@ def _loss_and_grad(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, los
 def _predict(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, X, out, chunk):
     n, n_in = X.shape
     n_layers = act.shape[0]
-    plan, _, _, _, t_off, length = _plan(sizes, act, drop, chunk, False)
+    no_drop = np.zeros_like(drop)
+    plan, _, _, _, t_off, length = _plan(sizes, act, no_drop, chunk)
     work = np.empty(length, params.dtype)
     for start in range(0, n, chunk):
         rows = min(chunk, n - start)
         _view(work, plan[0, _IN], rows, n_in)[:, :] = X[start:start + rows]
-        _forward(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, work, plan, t_off,
-                 rows, False, np.uint64(0), 0, np.empty(0, np.int64))
+        _forward(sizes, act, act_alpha, w_off, b_off, p_off, no_drop, params, work, plan, t_off,
+                 rows, np.uint64(0), np.int64(0), np.empty(0, np.int64))
         out[start:start + rows] = _view(work, plan[n_layers - 1, _A], rows, out.shape[1])
 
 
@@ -558,7 +561,7 @@ def loss_and_grad(spec, params, X, Y, grad):
 
 def workspace(spec, batch_size, dtype):
     """The flat work buffer and gradient buffer ``_train_epoch`` needs for this batch size."""
-    length = _plan(spec.sizes, spec.act, spec.drop, batch_size, True)[-1]
+    length = _plan(spec.sizes, spec.act, spec.drop, batch_size)[-1]
     return np.empty(length, dtype), np.empty(spec.n_params, dtype)
 
 
