@@ -5,7 +5,6 @@ summary, and says how to get the picture: ``pip install "fastnn[gui]"``.
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
@@ -13,6 +12,7 @@ from .. import datasets, optim, preprocessing
 from ..layers import Dense
 from ..model import Sequential
 from . import _render
+from ._timing import EpochTimer
 
 
 def run(args):
@@ -23,12 +23,11 @@ def run(args):
     model = Sequential([Dense(16, activation="tanh"), Dense(16, activation="tanh"), Dense(n_classes)],
                        input_dim=2)
     model.compile("softmax_cross_entropy", optim.Adam(lr=0.02), seed=args.seed)
-    start = time.perf_counter()
-    history = model.fit(Xs, y, epochs=args.epochs, batch_size=32, seed=args.seed)
-    seconds = time.perf_counter() - start
+    timer = EpochTimer()
+    history = model.fit(Xs, y, epochs=args.epochs, batch_size=32, seed=args.seed, callbacks=[timer])
     accuracy = history.history["accuracy"][-1]
     print(f"demo: 2-16-16-{n_classes} tanh network on {args.dataset!r} (400 points), "
-          f"{args.epochs} epochs in {seconds:.2f} s on {model.backend}; training accuracy "
+          f"{timer.summary()} on {model.backend}; training accuracy "
           f"{accuracy:.3f}, loss {history.history['loss'][-1]:.4f}")
     QtGui = _render.qt_gui()
     if QtGui is None:

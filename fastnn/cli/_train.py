@@ -6,7 +6,6 @@ task and class labels to the ``<out>.json`` sidecar (see :mod:`._sidecar`).
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from ..layers import Dense
 from ..model import DivergenceError, Sequential
 from . import _sidecar, _table
 from ._errors import CLIError
+from ._timing import EpochTimer
 
 DEFAULT_LOSS = {"classification": "softmax_cross_entropy", "regression": "mse"}
 BINARY_ONLY = ("binary_cross_entropy", "hinge")
@@ -106,18 +106,17 @@ def run(args):
         y_scale = (float(y_mean), float(y_std))
     model = build_model(args, X.shape[1], n_out, loss)
     print(f"training {model.summary().splitlines()[-1]}")
-    start = time.perf_counter()
+    timer = EpochTimer()
     try:
-        model.fit(Xs, Y, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=1)
+        model.fit(Xs, Y, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=1,
+                  callbacks=[timer])
     except DivergenceError as exc:
         raise CLIError(f"training diverged: {exc}") from None
-    seconds = time.perf_counter() - start
     report = {"train": metrics(model, Xs, y_train, task, classes, y_scale)}
     if X_test is not None:
         Xt = preprocessing.standardize(X_test, mean, std)[0]
         report["test"] = metrics(model, Xt, y_test, task, classes, y_scale)
-    print(f"{model.epoch} epochs in {seconds:.2f} s ({model.epoch / seconds:.1f} epochs/s) on "
-          f"{model.backend}")
+    print(f"{timer.summary()} on {model.backend}")
     for part, values in report.items():
         print(f"{part:>5}: " + ", ".join(f"{k} {v:.4f}" for k, v in values.items()))
     out = Path(args.out)
