@@ -146,17 +146,18 @@ def _forward_cache(spec, params, X, masks=None):
     return cache
 
 
-def _penalty(spec, params, grad):
-    """Add the L1/L2 weight penalty's gradient into ``grad``; return the penalty value."""
+def penalty(spec, params, grad=None):
+    """The L1/L2 weight penalty's value; its gradient is added into ``grad`` when given."""
     total = 0.0
     for layer in range(spec.n_layers):
         l1, l2 = spec.l1[layer], spec.l2[layer]
         if l1 == 0 and l2 == 0:
             continue
         W, _, _ = S.layer_views(spec, params, layer)
-        gW, _, _ = S.layer_views(spec, grad, layer)
         total += l1 * float(np.abs(W).sum(dtype=np.float64)) + l2 * float(np.sum(W.astype(np.float64) ** 2))
-        gW += l1 * np.sign(W) + 2 * l2 * W
+        if grad is not None:
+            gW, _, _ = S.layer_views(spec, grad, layer)
+            gW += l1 * np.sign(W) + 2 * l2 * W
     return total
 
 
@@ -179,7 +180,7 @@ def _batch_loss_and_grad(spec, params, X, Y, grad, masks=None):
             dA = dZ @ W.T
             if masks is not None and masks[layer] is not None:
                 dA = dA * masks[layer]
-    return loss_sum / n + _penalty(spec, params, grad), correct
+    return loss_sum / n + penalty(spec, params, grad), correct
 
 
 def _dropout_masks(spec, seed, step, rows, dtype):
