@@ -62,6 +62,7 @@ class RaceTab(QWidget):
         lay.addLayout(bar)
         self.plot = pg.PlotWidget()
         self.plot.addLegend(offset=(-10, 10))
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabels(left="train loss", bottom="epoch")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.curves = [self.plot.plot(pen=pg.mkPen(*p, width=2), name=f"racer {i + 1}")

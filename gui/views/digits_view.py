@@ -51,6 +51,7 @@ class DigitsView(QWidget):
         self.conf_plot.setMouseEnabled(False, False)
         self.accuracy = QLabel("")
         self.acc_plot = pg.PlotWidget(title="Live accuracy")
+        self.acc_plot.getAxis("left").enableAutoSIPrefix(False)   # no "(x0.001)" on a fraction
         self.acc_plot.setLabels(left="accuracy", bottom="epoch")
         self.acc_plot.addLegend(offset=(-10, -10))
         self.acc_plot.showGrid(x=True, y=True, alpha=0.2)
