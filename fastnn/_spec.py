@@ -104,6 +104,14 @@ class NetSpec:
     def n_out(self) -> int:
         return int(self.sizes[-1])
 
+    def truncated(self, n_layers: int) -> "NetSpec":
+        """The network cut after its first ``n_layers`` layers, on the same flat buffer (same
+        offsets and ``n_params``): its outputs are the activations of layer ``n_layers - 1``."""
+        return NetSpec(self.sizes[:n_layers + 1], self.act[:n_layers], self.act_alpha[:n_layers],
+                       self.w_off[:n_layers], self.b_off[:n_layers], self.p_off[:n_layers],
+                       self.l1[:n_layers], self.l2[:n_layers], self.drop[:n_layers], self.loss,
+                       self.n_params)
+
     def arrays(self) -> tuple:
         """The spec as the positional argument tuple the compiled kernels take."""
         return (self.sizes, self.act, self.act_alpha, self.w_off, self.b_off, self.p_off,

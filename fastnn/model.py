@@ -7,11 +7,11 @@ import warnings
 
 import numpy as np
 
+from . import _links
 from . import _spec as S
 from . import _threads
 from . import _validation as V
 from . import backends, callbacks as cb, optim
-from .backends import numpy_ref
 from .layers import Dense, Dropout
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -261,7 +261,7 @@ class Sequential:
         n_batches = -(-X.shape[0] // batch)
         self.stop_training = False
         with _threads.limited():
-            trainer = backends.get_backend(self.backend).Trainer(
+            trainer = backends.get_backend(self.backend).Engine(
                 spec, self.params, self.opt_state, X, Y, batch)
             for hook in hooks:
                 hook.on_train_begin()
@@ -286,7 +286,7 @@ class Sequential:
                 print(f"fastnn: training interrupted; kept the weights of epoch {self.epoch}",
                       file=sys.stderr)
             finally:
-                trainer.finish()
+                trainer.sync()
                 for hook in hooks:
                     hook.on_train_end()
         return history
@@ -306,7 +306,7 @@ class Sequential:
         if spec.loss in S.CLASSIFICATION_LOSSES:
             logs["accuracy"] = float(accuracy)
         if val is not None:
-            trainer.finish()
+            trainer.sync()
             val_loss, val_accuracy = self._loss_on(spec, *val)
             logs["val_loss"] = val_loss
             if spec.loss in S.CLASSIFICATION_LOSSES:
@@ -334,13 +334,7 @@ class Sequential:
     def predict(self, X):
         """Softmax probabilities (softmax_cross_entropy), sigmoid probabilities
         (binary_cross_entropy), or the raw outputs (mse, hinge); shape (n_samples, n_outputs)."""
-        out = self._outputs(X)
-        if self._loss_code == S.SOFTMAX_CE:
-            out = np.exp(out - out.max(axis=1, keepdims=True))
-            out /= out.sum(axis=1, keepdims=True)
-        elif self._loss_code == S.BCE:
-            out = numpy_ref._sigmoid(out)
-        return out
+        return _links.apply(self._loss_code, self._outputs(X))
 
     def predict_classes(self, X):
         """Integer class labels: argmax for softmax, ``output > 0`` for BCE and hinge."""
@@ -367,12 +361,9 @@ class Sequential:
         return result
 
     def _loss_on(self, spec, X, Y):
-        out = np.empty((X.shape[0], spec.n_out), self.dtype)
         with _threads.limited():
-            backends.get_backend(self.backend).forward(spec, self.params, X, out)
-        total, _, correct = numpy_ref.loss_forward_backward(spec.loss, out, Y)
-        penalty = numpy_ref.penalty(spec, self.params)
-        return total / X.shape[0] + penalty, correct / X.shape[0]
+            loss, accuracy = backends.get_backend(self.backend).evaluate(spec, self.params, X, Y)
+        return float(loss), float(accuracy)
 
     def gradients(self, X, y):
         """``(loss, [(dW, db), ...])``: the gradient of the mean loss (+ penalty) on ``(X, y)``,
@@ -389,11 +380,12 @@ class Sequential:
                              for i in range(spec.n_layers)]
 
     def layer_outputs(self, X):
-        """Activations of every Dense layer for ``X`` (the last is the raw output), from the NumPy
-        reference: meant for looking inside small networks (e.g. neuron heatmaps)."""
+        """Activations of every Dense layer for ``X`` (the last is the raw output), computed by the
+        model's back end: meant for looking inside small networks (e.g. neuron heatmaps)."""
         self._require_weights()
         X = V.check_X(X, self.input_dim, self.dtype)
-        return numpy_ref.layer_outputs(self._spec(), self.params, X)
+        with _threads.limited():
+            return backends.get_backend(self.backend).layer_outputs(self._spec(), self.params, X)
 
     def summary(self) -> str:
         """A table of the layers, their output shapes and parameter counts."""

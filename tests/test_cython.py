@@ -93,15 +93,15 @@ def test_forward_chunks_and_accepts_non_contiguous_rows(rng, monkeypatch):
                                rtol=1e-12)
 
 
-def test_trainer_reuses_its_workspace(rng):
+def test_engine_reuses_its_workspace(rng):
     spec, params, X, Y = _problem(np.float64, rng)
     state = np.zeros((2, spec.n_params))
-    trainer = cython_cpu.Trainer(spec, params, state, X, Y, 8)
+    engine = cython_cpu.Engine(spec, params, state, X, Y, 8)
     opt = np.array([S.SGD, 0.1, 0.9, 1, 0, 0, 0, 0, 0, 0])
     p_ref, s_ref = params.copy(), state.copy()
     for epoch in range(2):
         order = rng.permutation(37)
-        got = trainer.epoch(order, opt, 5 * epoch, 7)
+        got = engine.epoch(order, opt, 5 * epoch, 7)
         ref = numpy_ref.train_epoch(spec, p_ref, s_ref, X, Y, order, 8, opt, 5 * epoch, 7)
         np.testing.assert_allclose(got, ref, rtol=1e-10)
     np.testing.assert_allclose(params, p_ref, rtol=1e-10, atol=1e-12)

@@ -61,6 +61,21 @@ def test_backend_loss_and_grad_match_reference(backend, activation, loss, rng):
             np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_backend_evaluate_and_layer_outputs_match_reference(backend, activation, loss, rng):
+    X = rng.normal(size=(9, 3))
+    y = _targets(loss, 9, 3, rng)
+    spec, params = _net(activation, loss)._spec(), _net(activation, loss).params
+    Y = fastnn._validation.check_targets(y, spec.loss, 3, 9, np.float64)
+    module = get_backend(backend)
+    np.testing.assert_allclose(module.evaluate(spec, params, X, Y),
+                               numpy_ref.evaluate(spec, params, X, Y), rtol=1e-10)
+    for got, ref in zip(module.layer_outputs(spec, params, X),
+                        numpy_ref.layer_outputs(spec, params, X), strict=True):
+        np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+
+
 def test_gradcheck_detects_a_wrong_gradient(rng, monkeypatch):
     """The check itself can fail: break the tanh derivative and the error becomes large."""
     X = rng.normal(size=(6, 3))

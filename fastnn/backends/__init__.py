@@ -7,6 +7,11 @@ converts them once per call, so kernels trust their inputs.
 ``forward(spec, params, X, out)``
     Network outputs for ``X`` (n, n_in) into ``out`` (n, n_out): the last layer's activation
     (raw logits for the cross-entropy and hinge losses, whose output layer is linear).
+``evaluate(spec, params, X, Y) -> (loss, accuracy)``
+    Mean loss over the rows plus the L1/L2 penalty, without dropout and without a gradient, and
+    the accuracy (the fraction of output units classified right, argmax for softmax; 0 for mse).
+``layer_outputs(spec, params, X) -> list``
+    The activations ``A`` of every layer on ``X``, as (n, width) arrays; the last is ``forward``'s.
 ``loss_and_grad(spec, params, X, Y, grad) -> float``
     Mean loss over the rows plus the L1/L2 penalty, without dropout; the gradient with respect
     to every parameter is written into ``grad`` (same layout as ``params``).
@@ -17,11 +22,13 @@ converts them once per call, so kernels trust their inputs.
     ``state`` is the optimizer state, shape (2, n_params); ``opt`` the float64 hyper-parameter
     vector (slots ``fastnn._spec.OPT_*``); ``seed`` an unsigned 64-bit dropout seed.  Returns the
     mean over samples of each batch's loss (with penalty) and the running training accuracy.
-``Trainer(spec, params, state, X, Y, batch_size)``
-    What ``fit`` drives: allocates everything once per fit; ``epoch(order, opt, step, seed)``,
-    ``params_finite()``, ``snapshot()``/``restore()`` (the last finite weights) and ``finish()``
-    (make ``params`` and ``state`` on the host current, e.g. before validation; training may go on
-    after it; a no-op for CPU back ends).
+``Engine(spec, params, state, X, Y, batch_size)``
+    The back end's side of a training run: holds ``params``, ``state`` and the training set where
+    the kernels want them (host memory, or the GPU) and every work buffer, allocated once.
+    ``epoch(order, opt, step, seed)`` trains one epoch (or any list of rows: one batch is an
+    ``order`` of ``batch_size`` rows), ``params_finite()``, ``snapshot()``/``restore()`` (the
+    last good weights and optimizer state) and ``sync()`` (make ``params`` and ``state`` on the
+    host current; training may go on after it; a no-op for CPU back ends).
 
 ``spec`` is a :class:`fastnn._spec.NetSpec`.  Dropout masks come from a counter-based hash of
 (seed, step, sample index, layer, unit), so every back end draws the same masks and results can be
@@ -42,7 +49,7 @@ _HOW_TO_GET = {
     "cuda": 'pip install "fastnn[cuda]" on a machine with an NVIDIA GPU and driver',
     "numpy": 'pip install numpy',
 }
-_CONTRACT = ("forward", "loss_and_grad", "train_epoch", "Trainer")
+CONTRACT = ("forward", "evaluate", "layer_outputs", "loss_and_grad", "train_epoch", "Engine")
 _cache: dict = {}
 
 

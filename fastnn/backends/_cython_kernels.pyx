@@ -19,7 +19,7 @@ from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 # Bumped whenever an entry point's signature changes, so a stale build reports itself (cython_cpu).
-ABI = 2
+ABI = 3
 
 # Codes of fastnn._spec (kept equal by tests/test_cython.py).
 cdef enum:
@@ -357,6 +357,22 @@ cdef double _penalty(const floating* W, floating* gW, Py_ssize_t size, double l1
     return value
 
 
+cdef double _penalty_value(const Net* net, const floating* params) noexcept nogil:
+    """The L1/L2 penalty of every layer's weights (no gradient)."""
+    cdef Py_ssize_t layer, i, size
+    cdef double w, value = 0
+    cdef const floating* W
+    for layer in range(net.n_layers):
+        if net.l1[layer] == 0 and net.l2[layer] == 0:
+            continue
+        W = params + net.w_off[layer]
+        size = net.sizes[layer] * net.sizes[layer + 1]
+        for i in range(size):
+            w = W[i]
+            value += net.l1[layer] * fabs(w) + net.l2[layer] * w * w
+    return value
+
+
 cdef double _backward(const Net* net, const Plan* plan, floating* params, floating* grad,
                       floating* work, Py_ssize_t rows, bint training,
                       double* correct) noexcept nogil:
@@ -563,3 +579,31 @@ def predict(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] 
             memcpy(&out[start, 0], result, rows * n_out * sizeof(floating))
     free(plan.layer)
     return out
+
+
+def evaluate(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
+             const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
+             const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+             floating[::1] params, const floating[:, ::1] X, const floating[:, ::1] Y,
+             Py_ssize_t chunk, floating[::1] work, Py_ssize_t blas_min_work):
+    """``(mean loss + penalty, accuracy)`` over all rows, without dropout or a gradient.
+
+    ``work`` holds ``workspace_length(..., chunk, False)`` values.
+    """
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        blas_min_work)
+    cdef Plan plan = _new_plan(&net, chunk, False)
+    cdef Py_ssize_t n = X.shape[0], n_in = X.shape[1], n_out = Y.shape[1], part, start, rows
+    cdef const floating* result = &work[0] + plan.layer[(net.n_layers - 1) * P_COLS + P_A]
+    cdef double total = 0, correct = 0
+    with nogil:
+        for part in range((n + chunk - 1) // chunk):
+            start = part * chunk
+            rows = min(chunk, n - start)
+            memcpy(&work[0] + plan.layer[P_IN], &X[start, 0], rows * n_in * sizeof(floating))
+            _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, NULL)
+            total += _loss(net.loss, result, &Y[start, 0], &work[0] + plan.d_off, rows, n_out,
+                           1.0, &correct)
+        total = total / n + _penalty_value(&net, &params[0])
+    free(plan.layer)
+    return total, correct / n

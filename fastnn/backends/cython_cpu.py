@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _spec as S
-from ._host_trainer import HostTrainer
+from . import _host_engine
+from ._host_engine import HostEngine
 
 try:
     from . import _cython_kernels as _k
@@ -26,7 +27,7 @@ except ImportError as exc:
         "(from a source checkout: pip install -e . --no-build-isolation)") from exc
 
 NAME = "cython"
-ABI = 2                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
+ABI = 3                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
 # Multiply-adds of one product from which BLAS beats the plain loops.  Lower than the Numba twin's
 # 8192: OpenBLAS's small-matrix kernels (AVX-512 here) beat gcc's portable -O3 loops from a few
 # hundred multiply-adds on (measured on the tiny/small/mnist benchmark networks).
@@ -55,6 +56,19 @@ def forward(spec, params, X, out):
     return out
 
 
+def evaluate(spec, params, X, Y):
+    """Mean loss plus penalty and accuracy, without a gradient (see :mod:`fastnn.backends`)."""
+    X, Y = _rows(X), _rows(Y)
+    chunk = min(max(X.shape[0], 1), PREDICT_CHUNK)
+    work = np.empty(_k.workspace_length(*spec.arrays(), chunk, False), params.dtype)
+    return _k.evaluate(*spec.arrays(), params, X, Y, chunk, work, BLAS_MIN_WORK)
+
+
+def layer_outputs(spec, params, X):
+    """Every layer's activations (see :mod:`fastnn.backends`)."""
+    return _host_engine.layer_outputs(forward, spec, params, X)
+
+
 def loss_and_grad(spec, params, X, Y, grad):
     """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
     X, Y = _rows(X), _rows(Y)
@@ -80,6 +94,6 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, b
                           BLAS_MIN_WORK)
 
 
-def Trainer(spec, params, state, X, Y, batch_size):
-    """A :class:`~fastnn.backends._host_trainer.HostTrainer` whose work buffers live for one fit."""
-    return HostTrainer(train_epoch, workspace, spec, params, state, X, Y, batch_size)
+def Engine(spec, params, state, X, Y, batch_size):
+    """A :class:`~fastnn.backends._host_engine.HostEngine` whose work buffers live as long as it does."""
+    return HostEngine(train_epoch, workspace, spec, params, state, X, Y, batch_size)

@@ -17,7 +17,8 @@ import math
 import numpy as np
 
 from .. import _spec as S
-from ._host_trainer import HostTrainer
+from . import _host_engine
+from ._host_engine import HostEngine
 from ._jit import njit
 
 NAME = "numba"
@@ -543,6 +544,34 @@ def _predict(sizes, act, act_alpha, w_off, b_off, p_off, drop, params, X, out, c
         out[start:start + rows] = _view(work, plan[n_layers - 1, _A], rows, out.shape[1])
 
 
+@njit
+def _evaluate(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss, params, X, Y, chunk):
+    n, n_in = X.shape
+    n_layers = act.shape[0]
+    n_out = sizes[n_layers]
+    no_drop = np.zeros_like(drop)
+    plan, _, d_off, _, t_off, length = _plan(sizes, act, no_drop, chunk)
+    work = np.empty(length, params.dtype)
+    total = 0.0
+    correct = 0.0
+    for start in range(0, n, chunk):
+        rows = min(chunk, n - start)
+        _view(work, plan[0, _IN], rows, n_in)[:, :] = X[start:start + rows]
+        _forward(sizes, act, act_alpha, w_off, b_off, p_off, no_drop, params, work, plan, t_off,
+                 rows, np.uint64(0), np.int64(0), np.empty(0, np.int64))
+        part, hits = _loss(loss, _view(work, plan[n_layers - 1, _A], rows, n_out),
+                           Y[start:start + rows], _view(work, d_off, rows, n_out), 1.0)
+        total += part
+        correct += hits
+    value = total / n
+    for layer in range(n_layers):
+        if l1[layer] != 0 or l2[layer] != 0:
+            W = params[w_off[layer]:w_off[layer] + sizes[layer] * sizes[layer + 1]]
+            for w in W:
+                value += l1[layer] * abs(w) + l2[layer] * w * w
+    return value, correct / n
+
+
 # --- the back-end contract ---------------------------------------------------------------------------
 
 
@@ -552,6 +581,16 @@ def forward(spec, params, X, out):
     _predict(s.sizes, s.act, s.act_alpha, s.w_off, s.b_off, s.p_off, s.drop, params, X, out,
              min(max(X.shape[0], 1), 4096))
     return out
+
+
+def evaluate(spec, params, X, Y):
+    """Mean loss plus penalty and accuracy, without a gradient (see :mod:`fastnn.backends`)."""
+    return _evaluate(*spec.arrays(), params, X, Y, min(max(X.shape[0], 1), 4096))
+
+
+def layer_outputs(spec, params, X):
+    """Every layer's activations (see :mod:`fastnn.backends`)."""
+    return _host_engine.layer_outputs(forward, spec, params, X)
 
 
 def loss_and_grad(spec, params, X, Y, grad):
@@ -572,6 +611,6 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, b
                         step, np.uint64(seed), work, grad)
 
 
-def Trainer(spec, params, state, X, Y, batch_size):
-    """A :class:`~fastnn.backends._host_trainer.HostTrainer` whose work buffers live for one fit."""
-    return HostTrainer(train_epoch, workspace, spec, params, state, X, Y, batch_size)
+def Engine(spec, params, state, X, Y, batch_size):
+    """A :class:`~fastnn.backends._host_engine.HostEngine` whose work buffers live as long as it does."""
+    return HostEngine(train_epoch, workspace, spec, params, state, X, Y, batch_size)

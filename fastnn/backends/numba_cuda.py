@@ -5,7 +5,7 @@ optimizer rules; the kernels are in :mod:`fastnn.backends._cuda_kernels`).  Desi
 launch-overhead measurements in ``shared/notes`` (5-15 us a launch from Python, so launches, not
 FLOPs, bound small networks):
 
-* residency: :class:`Trainer` copies the flat parameter buffer, the optimizer state and the
+* residency: :class:`Engine` copies the flat parameter buffer, the optimizer state and the
   training set to the device once per ``fit``; an epoch uploads the permutation and one small
   ``hyper`` vector (optimizer settings + zeroed counters) and downloads that vector once at the
   end (loss sum, number correct, non-finite flag).  No host<->device copy happens per batch.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _spec as S
+from . import _host_engine
 
 try:
     from numba import config as _numba_config, cuda
@@ -168,8 +169,8 @@ def forward(spec, params, X, out):
     return out
 
 
-def loss_and_grad(spec, params, X, Y, grad):
-    """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
+def _gradient_run(spec, params, X, Y):
+    """One GRAD-mode pass over all rows; returns ``(device gradient, host hyper vector)``."""
     n = X.shape[0]
     net = _Net(spec, params.dtype, n)
     d_grad, d_hyper = cuda.device_array(spec.n_params, params.dtype), cuda.to_device(_hyper())
@@ -177,24 +178,42 @@ def loss_and_grad(spec, params, X, Y, grad):
                   cuda.to_device(X), cuda.to_device(Y),
                   cuda.to_device(np.arange(n, dtype=np.int64)), d_hyper)
     net.batch(dev, 0, n, 0, np.uint64(0), K.GRAD, K.GRAD_ONLY)
+    return d_grad, d_hyper.copy_to_host()
+
+
+def evaluate(spec, params, X, Y):
+    """Mean loss plus penalty and accuracy (see :mod:`fastnn.backends`); the gradient that the
+    GRAD-mode kernels compute on the way stays on the device."""
+    _, hyper = _gradient_run(spec, params, X, Y)
+    return float(hyper[K.LOSS_SUM] / X.shape[0]), float(hyper[K.CORRECT] / X.shape[0])
+
+
+def layer_outputs(spec, params, X):
+    """Every layer's activations (see :mod:`fastnn.backends`)."""
+    return _host_engine.layer_outputs(forward, spec, params, X)
+
+
+def loss_and_grad(spec, params, X, Y, grad):
+    """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
+    d_grad, hyper = _gradient_run(spec, params, X, Y)
     d_grad.copy_to_host(grad)
-    return float(d_hyper.copy_to_host()[K.LOSS_SUM] / n)
+    return float(hyper[K.LOSS_SUM] / X.shape[0])
 
 
 def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed):
     """One epoch on the device (see :mod:`fastnn.backends`): host arrays in, updated in place."""
-    trainer = Trainer(spec, params, state, X, Y, batch_size)
-    result = trainer.epoch(order, opt, step, seed)
-    trainer.finish()
+    engine = Engine(spec, params, state, X, Y, batch_size)
+    result = engine.epoch(order, opt, step, seed)
+    engine.sync()
     return result
 
 
-class Trainer:
-    """What ``fit`` drives: parameters, optimizer state and data live on the device for one fit.
+class Engine:
+    """Parameters, optimizer state and data on the device for as long as the engine lives.
 
     ``epoch`` copies the permutation and the ``hyper`` vector up, launches every mini-batch and
     copies ``hyper`` back: one small download per epoch.  ``snapshot``/``restore`` are device-side
-    copies; ``finish`` writes ``params`` and ``state`` back into the caller's host arrays.
+    copies; ``sync`` writes ``params`` and ``state`` back into the caller's host arrays.
     """
 
     def __init__(self, spec, params, state, X, Y, batch_size):
@@ -244,7 +263,7 @@ class Trainer:
         self._dev.state.copy_to_device(self._saved[1])
         self._finite = True
 
-    def finish(self):
+    def sync(self):
         """Copy the device's parameters and optimizer state into the host arrays."""
         self._dev.params.copy_to_host(self.params)
         self._dev.state.copy_to_host(self.state)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _spec as S
-from ._host_trainer import HostTrainer
+from ._host_engine import HostEngine
 
 NAME = "numpy"
 
@@ -253,6 +253,13 @@ def layer_outputs(spec, params, X):
     return [A for _, _, A in _forward_cache(spec, params, X)]
 
 
+def evaluate(spec, params, X, Y):
+    """``(mean loss + penalty, accuracy)`` on ``(X, Y)``, without dropout and without a gradient."""
+    total, _, correct = loss_forward_backward(spec.loss, forward(spec, params, X, np.empty_like(Y)), Y)
+    n = X.shape[0]
+    return total / n + penalty(spec, params), correct / n
+
+
 def loss_and_grad(spec, params, X, Y, grad):
     """Mean loss plus penalty on ``(X, Y)`` without dropout; the gradient goes into ``grad``."""
     grad[...] = 0
@@ -281,6 +288,6 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed):
     return total / n, correct / n
 
 
-def Trainer(spec, params, state, X, Y, batch_size):
-    """A :class:`~fastnn.backends._host_trainer.HostTrainer` over this module's ``train_epoch``."""
-    return HostTrainer(train_epoch, None, spec, params, state, X, Y, batch_size)
+def Engine(spec, params, state, X, Y, batch_size):
+    """A :class:`~fastnn.backends._host_engine.HostEngine` over this module's ``train_epoch``."""
+    return HostEngine(train_epoch, None, spec, params, state, X, Y, batch_size)

@@ -2,7 +2,7 @@
 
 Same checks as the CPU back ends get in tests/test_backends.py, test_gradients.py and
 test_optimizers.py: gradients of every activation x loss, one epoch of every optimizer with
-dropout, PReLU and L1/L2, the device-resident Trainer through ``fit``, and inference.
+dropout, PReLU and L1/L2, the device-resident Engine through ``fit``, and inference.
 """
 import inspect
 
@@ -47,7 +47,7 @@ def test_available_in_the_simulator():
 
 
 def test_same_contract_as_the_reference():
-    for function in ("forward", "loss_and_grad", "train_epoch"):
+    for function in fastnn.backends.CONTRACT:
         assert (inspect.signature(getattr(numba_cuda, function)).parameters.keys()
                 == inspect.signature(getattr(numpy_ref, function)).parameters.keys())
 
@@ -77,6 +77,16 @@ def test_forward_matches_reference(path):
     numpy_ref.forward(spec, params, X, expected)
     numba_cuda.forward(spec, params, X, got)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_evaluate_and_layer_outputs_match_reference(path, loss):
+    spec, params, X, Y = _problem(S.ELU, loss, rows=11, l2=[0, 0.02, 0])
+    np.testing.assert_allclose(numba_cuda.evaluate(spec, params, X, Y),
+                               numpy_ref.evaluate(spec, params, X, Y), rtol=1e-10)
+    for got, ref in zip(numba_cuda.layer_outputs(spec, params, X),
+                        numpy_ref.layer_outputs(spec, params, X), strict=True):
+        np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
 
 
 OPTIMIZERS = {
@@ -160,30 +170,30 @@ def test_fit_on_the_device_learns_xor_like_the_reference():
     reference, device = histories["numpy"].history, histories["cuda"].history
     np.testing.assert_allclose(device["loss"], reference["loss"], rtol=1e-9)
     assert device["loss"][-1] < 0.1 * device["loss"][0]
-    # fit leaves the host weights current (Trainer.finish) and training can continue from them
+    # fit leaves the host weights current (Engine.sync) and training can continue from them
     net.fit(X, y, epochs=1, batch_size=2, shuffle=False)
     assert not np.array_equal(net.params, weights)
 
 
-def test_trainer_snapshot_restore_and_finish():
+def test_engine_snapshot_restore_and_sync():
     spec, params, X, Y = _problem(S.TANH, S.MSE)
     state = np.zeros((2, spec.n_params))
     start = params.copy()
-    trainer = numba_cuda.Trainer(spec, params, state, X, Y, 4)
+    engine = numba_cuda.Engine(spec, params, state, X, Y, 4)
     opt = _opt(OPTIMIZERS["adam"], weight_decay=0)
-    trainer.epoch(np.arange(10), opt, 0, 1)
+    engine.epoch(np.arange(10), opt, 0, 1)
     assert np.array_equal(params, start)              # nothing copied back per batch or epoch
-    trainer.restore()                                 # back to the construction-time weights
-    trainer.finish()
+    engine.restore()                                 # back to the construction-time weights
+    engine.sync()
     assert np.array_equal(params, start)
-    trainer.epoch(np.arange(10), opt, 0, 1)
-    trainer.snapshot()
-    trainer.finish()
+    engine.epoch(np.arange(10), opt, 0, 1)
+    engine.snapshot()
+    engine.sync()
     after_one = params.copy()
-    assert not np.array_equal(after_one, start) and trainer.params_finite()
-    trainer.epoch(np.arange(10), opt, 3, 1)
-    trainer.restore()
-    trainer.finish()
+    assert not np.array_equal(after_one, start) and engine.params_finite()
+    engine.epoch(np.arange(10), opt, 3, 1)
+    engine.restore()
+    engine.sync()
     assert np.array_equal(params, after_one)
 
 

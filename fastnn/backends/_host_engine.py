@@ -1,15 +1,16 @@
-"""The ``Trainer`` of the CPU back ends: parameters and data stay in host memory."""
+"""What the CPU back ends share around their kernels: the ``Engine`` whose parameters and data
+stay in host memory, and ``layer_outputs`` derived from a back end's own ``forward``."""
 from __future__ import annotations
 
 import numpy as np
 
 
-class HostTrainer:
-    """Drives a CPU back end's ``train_epoch`` for one ``fit``.
+class HostEngine:
+    """Drives a CPU back end's ``train_epoch`` over one training set (see :mod:`fastnn.backends`).
 
     ``workspace(spec, batch_size, dtype)`` (None for back ends that need none) makes the work
-    buffers once per fit; every epoch passes them to ``train_epoch(..., buffers)``, so nothing is
-    allocated per epoch or per batch.
+    buffers once; every epoch passes them to ``train_epoch(..., buffers)``, so nothing is allocated
+    per epoch or per batch.
     """
 
     def __init__(self, train_epoch, workspace, spec, params, state, X, Y, batch_size):
@@ -30,7 +31,7 @@ class HostTrainer:
         return bool(np.isfinite(self.params).all())
 
     def snapshot(self):
-        """Remember the current weights and optimizer state (the last finite ones)."""
+        """Remember the current weights and optimizer state (the last good ones)."""
         np.copyto(self._saved[0], self.params)
         np.copyto(self._saved[1], self.state)
 
@@ -39,5 +40,15 @@ class HostTrainer:
         np.copyto(self.params, self._saved[0])
         np.copyto(self.state, self._saved[1])
 
-    def finish(self):
+    def sync(self):
         """Nothing to copy back: the host arrays are the live ones."""
+
+
+def layer_outputs(forward, spec, params, X):
+    """Activations of every layer on ``X`` (a list of (n, width) arrays), each computed by the back
+    end's ``forward`` on the network cut after that layer (the last one is the raw output)."""
+    outputs = []
+    for layer in range(spec.n_layers):
+        out = np.empty((X.shape[0], int(spec.sizes[layer + 1])), params.dtype)
+        outputs.append(forward(spec.truncated(layer + 1), params, X, out))
+    return outputs
