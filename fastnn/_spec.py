@@ -20,14 +20,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Activation codes (kernels branch on these integers; names map to them in ACTIVATIONS).
-IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU = range(7)
-ACTIVATIONS = {
-    "identity": IDENTITY, "linear": IDENTITY, "sigmoid": SIGMOID, "logistic": SIGMOID,
-    "tanh": TANH, "relu": RELU, "leaky_relu": LEAKY_RELU, "elu": ELU, "prelu": PRELU,
-}
+from . import activations as _activations
+
+# Activation codes: the registry in fastnn.activations is their single source.
+IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU = (
+    _activations.IDENTITY, _activations.SIGMOID, _activations.TANH, _activations.RELU,
+    _activations.LEAKY_RELU, _activations.ELU, _activations.PRELU)
+ACTIVATIONS = {name: activation.code for name, activation in _activations.NAMES.items()}
 # Default of the activation's scalar parameter: leaky-ReLU slope, ELU alpha, PReLU initial slope.
-ACTIVATION_DEFAULT_ALPHA = {LEAKY_RELU: 0.01, ELU: 1.0, PRELU: 0.25}
+ACTIVATION_DEFAULT_ALPHA = {a.code: a.alpha for a in _activations.BY_CODE if a.alpha is not None}
 
 # Loss codes.
 MSE, BCE, SOFTMAX_CE, HINGE = range(4)

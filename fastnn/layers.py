@@ -7,8 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from . import _spec as S
-
-_RELU_FAMILY = (S.RELU, S.LEAKY_RELU, S.ELU, S.PRELU)
+from . import activations
 
 
 def _glorot_limit(fan_in, fan_out):
@@ -44,8 +43,9 @@ class Dense:
     units : int
         Number of output units (neurons).
     activation : str
-        One of identity (linear), sigmoid (logistic), tanh, relu, leaky_relu, elu, prelu.  The last
-        layer of a cross-entropy or hinge network must stay ``identity``: the loss applies the link.
+        A name from :data:`fastnn.activations.REGISTRY`: identity (linear), sigmoid (logistic), tanh,
+        relu, leaky_relu, elu, prelu, gelu, gelu_tanh, silu (swish), softplus.  The last layer of a
+        cross-entropy or hinge network must stay ``identity``: the loss applies the link.
     l1, l2 : float
         Weight penalty ``l1 * sum|W| + l2 * sum(W**2)`` added to the loss (biases are not penalised).
     kernel_initializer : str
@@ -112,7 +112,8 @@ class Dense:
         """Fresh ``(W, b)`` in float64, drawn with ``rng`` (a ``numpy.random.Generator``)."""
         name = self.kernel_initializer
         if name == "auto":
-            name = "he_normal" if self.activation_code in _RELU_FAMILY else "glorot_uniform"
+            relu_like = activations.BY_CODE[self.activation_code].relu_family
+            name = "he_normal" if relu_like else "glorot_uniform"
         return INITIALIZERS[name](fan_in, self.units, rng), np.zeros(self.units)
 
     def get_config(self) -> dict:
