@@ -12,7 +12,7 @@ leaky-ReLU slope, ELU's alpha) or, for PReLU, the learned slope of the unit.
 independent oracle these rules are tested against.  The Cython twin writes them out in C.
 
 >>> sorted(a.name for a in REGISTRY.values())[:3]
-['elu', 'identity', 'leaky_relu']
+['elu', 'gelu', 'gelu_tanh']
 """
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ import math
 from dataclasses import dataclass
 
 # --- the scalar rules -------------------------------------------------------------------------
+
+_SQRT_HALF = 0.7071067811865476           # 1 / sqrt(2)
+_INV_SQRT_2PI = 0.3989422804014327        # 1 / sqrt(2 pi)
+_GELU_C = 0.7978845608028654              # sqrt(2 / pi)
+_GELU_K = 0.044715
+
 
 def _sigmoid(z):
     """The logistic function, split on the sign of ``z`` so exp never overflows."""
@@ -77,6 +83,41 @@ def elu_grad(z, a, alpha):
     return 1.0 if z > 0 else a + alpha
 
 
+def gelu(z, alpha):
+    return 0.5 * z * (1.0 + math.erf(z * _SQRT_HALF))
+
+
+def gelu_grad(z, a, alpha):
+    cdf = 0.5 * (1.0 + math.erf(z * _SQRT_HALF))
+    return cdf + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
+
+
+def gelu_tanh(z, alpha):
+    return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + _GELU_K * z * z * z)))
+
+
+def gelu_tanh_grad(z, a, alpha):
+    t = math.tanh(_GELU_C * (z + _GELU_K * z * z * z))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * z * z)
+
+
+def silu(z, alpha):
+    return z * _sigmoid(z)
+
+
+def silu_grad(z, a, alpha):
+    s = _sigmoid(z)
+    return s * (1.0 + z * (1.0 - s))
+
+
+def softplus(z, alpha):
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def softplus_grad(z, a, alpha):
+    return _sigmoid(z)
+
+
 def forward_rule(code, z, alpha):
     """``f(z, alpha)`` of the activation with ``code`` (the kernels call it with a constant code,
     so the compiler keeps one branch)."""
@@ -90,6 +131,14 @@ def forward_rule(code, z, alpha):
         return leaky_relu(z, alpha)
     if code == ELU:
         return elu(z, alpha)
+    if code == GELU:
+        return gelu(z, alpha)
+    if code == GELU_TANH:
+        return gelu_tanh(z, alpha)
+    if code == SILU:
+        return silu(z, alpha)
+    if code == SOFTPLUS:
+        return softplus(z, alpha)
     return identity(z, alpha)
 
 
@@ -105,11 +154,19 @@ def grad_rule(code, z, a, alpha):
         return leaky_relu_grad(z, a, alpha)
     if code == ELU:
         return elu_grad(z, a, alpha)
+    if code == GELU:
+        return gelu_grad(z, a, alpha)
+    if code == GELU_TANH:
+        return gelu_tanh_grad(z, a, alpha)
+    if code == SILU:
+        return silu_grad(z, a, alpha)
+    if code == SOFTPLUS:
+        return softplus_grad(z, a, alpha)
     return identity_grad(z, a, alpha)
 
 
 # The codes, in the order of _DEFINITIONS below (tests check that the two agree).
-IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU = range(7)
+IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU, GELU, GELU_TANH, SILU, SOFTPLUS = range(11)
 
 # --- the registry -----------------------------------------------------------------------------
 
@@ -181,6 +238,19 @@ _DEFINITIONS = (
          alpha=0.25, alpha_meaning="initial slope for z <= 0, then learned per unit",
          learns_alpha=True, relu_family=True,
          description="parametric ReLU: the negative slope of each unit is trained"),
+    dict(name="gelu", formula="a = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2",
+         derivative="Phi(z) + z phi(z)", forward=gelu, grad=gelu_grad, relu_family=True,
+         description="Gaussian error linear unit, exact (erf) form as in PyTorch's nn.GELU()"),
+    dict(name="gelu_tanh", formula="a = z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))) / 2",
+         derivative="(1 + t) / 2 + z (1 - t^2) sqrt(2/pi) (1 + 0.134145 z^2) / 2",
+         forward=gelu_tanh, grad=gelu_tanh_grad, relu_family=True,
+         description="GELU's tanh approximation, PyTorch's nn.GELU(approximate='tanh')"),
+    dict(name="silu", formula="a = z sigmoid(z)", derivative="s (1 + z (1 - s)), s = sigmoid(z)",
+         forward=silu, grad=silu_grad, aliases=("swish",), relu_family=True,
+         description="sigmoid-weighted linear unit (swish): smooth, non-monotonic ReLU"),
+    dict(name="softplus", formula="a = log(1 + exp(z))", derivative="sigmoid(z)",
+         forward=softplus, grad=softplus_grad, relu_family=True,
+         description="a smooth ReLU; always positive"),
 )
 
 REGISTRY = {d["name"]: Activation(code=code, **d) for code, d in enumerate(_DEFINITIONS)}

@@ -260,7 +260,7 @@ class Sequential:
         order = np.arange(X.shape[0], dtype=np.int64)
         n_batches = -(-X.shape[0] // batch)
         self.stop_training = False
-        with _threads.limited():
+        with _threads.limited(_threads.threads_for(spec, batch)):
             trainer = backends.get_backend(self.backend).Engine(
                 spec, self.params, self.opt_state, X, Y, batch)
             for hook in hooks:
@@ -327,7 +327,7 @@ class Sequential:
         X = V.check_X(X, self.input_dim, self.dtype)
         spec = self._spec()
         out = np.empty((X.shape[0], spec.n_out), self.dtype)
-        with _threads.limited():
+        with _threads.limited(_threads.threads_for(spec, X.shape[0])):
             backends.get_backend(self.backend).forward(spec, self.params, X, out)
         return out
 
@@ -361,7 +361,7 @@ class Sequential:
         return result
 
     def _loss_on(self, spec, X, Y):
-        with _threads.limited():
+        with _threads.limited(_threads.threads_for(spec, X.shape[0])):
             loss, accuracy = backends.get_backend(self.backend).evaluate(spec, self.params, X, Y)
         return float(loss), float(accuracy)
 
@@ -374,7 +374,7 @@ class Sequential:
         spec = self._spec()
         Y = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], self.dtype)
         grad = np.empty_like(self.params)
-        with _threads.limited():
+        with _threads.limited(_threads.threads_for(spec, X.shape[0])):
             loss = backends.get_backend(self.backend).loss_and_grad(spec, self.params, X, Y, grad)
         return float(loss), [tuple(v.copy() for v in S.layer_views(spec, grad, i) if v is not None)
                              for i in range(spec.n_layers)]
@@ -384,8 +384,9 @@ class Sequential:
         model's back end: meant for looking inside small networks (e.g. neuron heatmaps)."""
         self._require_weights()
         X = V.check_X(X, self.input_dim, self.dtype)
-        with _threads.limited():
-            return backends.get_backend(self.backend).layer_outputs(self._spec(), self.params, X)
+        spec = self._spec()
+        with _threads.limited(_threads.threads_for(spec, X.shape[0])):
+            return backends.get_backend(self.backend).layer_outputs(spec, self.params, X)
 
     def summary(self) -> str:
         """A table of the layers, their output shapes and parameter counts."""

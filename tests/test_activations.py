@@ -21,7 +21,7 @@ def test_rules_match_the_reference(activation):
     np.testing.assert_allclose([activation.forward(z, ALPHA) for z in Z], A, rtol=1e-14, atol=1e-15)
     dZ, _ = numpy_ref.activation_backward(activation.code, Z, A, np.ones_like(Z), ALPHA, prelu)
     grad = np.array([activations.grad_rule(activation.code, z, a, ALPHA) for z, a in zip(Z, A)])
-    np.testing.assert_allclose(grad, dZ, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(grad, dZ, rtol=1e-13, atol=1e-13)
 
 
 @pytest.mark.parametrize("activation", activations.BY_CODE, ids=lambda a: a.name)
@@ -50,3 +50,34 @@ def test_unknown_activation_lists_the_names():
         activations.get("rleu")
     with pytest.raises(ValueError, match="unknown activation 'rleu'"):
         fastnn.Dense(3, activation="rleu")
+
+
+def _pytorch_formulas():
+    """The activations as PyTorch's documentation defines them (torch.nn.GELU, GELU(approximate=
+    'tanh'), SiLU, Softplus(beta=1, threshold=20)), written out independently of fastnn."""
+    import math
+
+    return {
+        "gelu": lambda x: x * 0.5 * (1 + math.erf(x / math.sqrt(2))),
+        "gelu_tanh": lambda x: 0.5 * x * (1 + math.tanh(math.sqrt(2 / math.pi)
+                                                        * (x + 0.044715 * x ** 3))),
+        "silu": lambda x: x / (1 + math.exp(-x)),
+        "softplus": lambda x: x if x > 20 else math.log(1 + math.exp(x)),
+    }
+
+
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "softplus"])
+def test_new_activations_match_pytorch(name):
+    x = np.linspace(-12, 25, 371)
+    got = np.array([activations.get(name).forward(v, 0.0) for v in x])
+    want = np.array([_pytorch_formulas()[name](v) for v in x])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=3e-9)  # softplus: PyTorch is linear past 20
+    try:
+        import torch
+    except ImportError:          # CI has no PyTorch; the formulas above are PyTorch's definitions
+        return
+    functions = {"gelu": torch.nn.functional.gelu, "silu": torch.nn.functional.silu,
+                 "softplus": torch.nn.functional.softplus,
+                 "gelu_tanh": lambda t: torch.nn.functional.gelu(t, approximate="tanh")}
+    np.testing.assert_allclose(got, functions[name](torch.from_numpy(x)).numpy(), rtol=1e-12,
+                               atol=3e-9)

@@ -1,6 +1,6 @@
-"""The Cython back end: really compiled, both product paths (loops and BLAS) equal to the NumPy
-reference in float32 and float64, a missing or stale extension reported with what to do, and the
-optional build in setup.py (a failed build falls back unless FASTNN_REQUIRE_EXT=1).
+"""The Cython back end: really compiled, equal to the NumPy reference in float32 and float64, a
+missing or stale extension reported with what to do, and the optional build in setup.py (a failed
+build falls back unless FASTNN_REQUIRE_EXT=1).
 
 The shared back-end tests (test_gradients, test_optimizers, test_model) also run on "cython"
 whenever it is available; these are the checks only this back end needs.
@@ -18,7 +18,7 @@ import pytest
 import setuptools
 
 from fastnn import _spec as S
-from fastnn import backends
+from fastnn import activations, backends
 from fastnn.backends import numpy_ref
 
 if "cython" not in backends.available():
@@ -29,15 +29,13 @@ from fastnn.backends import _cython_kernels, cython_cpu  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = {np.float64: 1e-10, np.float32: 2e-4}
-# BLAS_MIN_WORK values that force every product through BLAS, or through the plain loops.
-PATHS = {"blas": 0, "loops": 2 ** 62}
 
 
 def test_extension_is_compiled_and_codes_match_the_spec():
     assert _cython_kernels.__file__.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
     assert cython_cpu.NAME == "cython" and cython_cpu.availability() == (True, "")
     assert _cython_kernels.EXPECTED_CODES == {
-        "activations": (S.IDENTITY, S.SIGMOID, S.TANH, S.RELU, S.LEAKY_RELU, S.ELU, S.PRELU),
+        "activations": tuple(a.code for a in activations.BY_CODE),
         "losses": (S.MSE, S.BCE, S.SOFTMAX_CE, S.HINGE),
         "optimizers": (S.SGD, S.ADAGRAD, S.RMSPROP, S.ADAM)}
 
@@ -54,9 +52,7 @@ def _problem(dtype, rng, sizes=(7, 12, 9, 4)):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("path", sorted(PATHS))
-def test_both_product_paths_match_reference(path, dtype, rng, monkeypatch):
-    monkeypatch.setattr(cython_cpu, "BLAS_MIN_WORK", PATHS[path])
+def test_every_feature_at_once_matches_reference(dtype, rng):
     spec, params, X, Y = _problem(dtype, rng)
     tol = TOLERANCE[dtype]
     outs = [module.forward(spec, params, X, np.empty((37, 4), dtype))
@@ -77,11 +73,6 @@ def test_both_product_paths_match_reference(path, dtype, rng, monkeypatch):
         runs.append((np.array(stats), p, state))
     for ref, got in zip(*runs):
         np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)
-
-
-def test_default_threshold_splits_small_and_large_products():
-    """Playground-sized products (batch 10, 2 inputs, 8 units) run as loops, wider ones on BLAS."""
-    assert 10 * 2 * 8 < cython_cpu.BLAS_MIN_WORK <= 32 * 64 * 64
 
 
 def test_forward_chunks_and_accepts_non_contiguous_rows(rng, monkeypatch):

@@ -5,9 +5,10 @@ import pytest
 
 import fastnn
 from fastnn import _spec as S
+from fastnn import activations
 from fastnn.backends import get_backend, numpy_ref
 
-ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "prelu"]
+ACTIVATIONS = list(activations.REGISTRY)
 LOSSES = ["mse", "binary_cross_entropy", "softmax_cross_entropy", "hinge"]
 
 

@@ -159,10 +159,3 @@ def test_gradients_and_layer_outputs(rng):
     assert np.abs(outputs[0]).max() <= 1    # tanh
     assert "total parameters: 42" in net.summary()
 
-
-def test_threads_setting():
-    fastnn.set_num_threads(2)
-    assert fastnn.get_num_threads() == 2
-    fastnn.set_num_threads(1)
-    with pytest.raises(ValueError, match="number of threads must be a positive integer, got 0"):
-        fastnn.set_num_threads(0)

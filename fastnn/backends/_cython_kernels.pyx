@@ -4,26 +4,27 @@
 Twin of :mod:`fastnn.backends.numba_cpu` (same workspace plan, same loops, same maths; the
 formulas are in :mod:`fastnn.backends.numpy_ref`).  Every kernel is written once over Cython's
 fused type ``floating`` and compiled for float32 and float64.  Matrices are C-contiguous and are
-handled as raw pointers with their row length; products go to plain loops when small and to
-``sgemm``/``dgemm`` (from :mod:`scipy.linalg.cython_blas`) when large.  BLAS is column-major, so a
-row-major ``C = A @ B`` is computed as the column-major ``C^T = B^T A^T``: pass ``B`` first.
+handled as raw pointers with their row length; every product goes to ``sgemm``/``dgemm`` (from
+:mod:`scipy.linalg.cython_blas`).  BLAS is column-major, so a row-major ``C = A @ B`` is computed
+as the column-major ``C^T = B^T A^T``: pass ``B`` first.
 
 The ``def`` entry points at the bottom take the :class:`fastnn._spec.NetSpec` arrays one by one
 (``NetSpec.arrays()``) and release the GIL for the whole computation.
 """
 from cython cimport floating
-from libc.math cimport exp, expf, expm1, expm1f, fabs, log, log1p, pow, sqrt, sqrtf, tanh, tanhf
+from libc.math cimport (erf, erff, exp, expf, expm1, expm1f, fabs, log, log1p, log1pf, pow, sqrt,
+                        sqrtf, tanh, tanhf)
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 # Bumped whenever an entry point's signature changes, so a stale build reports itself (cython_cpu).
-ABI = 3
+ABI = 4
 
 # Codes of fastnn._spec (kept equal by tests/test_cython.py).
 cdef enum:
-    IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU
+    IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU, GELU, GELU_TANH, SILU, SOFTPLUS
 cdef enum:
     MSE, BCE, SOFTMAX_CE, HINGE
 cdef enum:
@@ -36,7 +37,8 @@ cdef enum:
 cdef enum:
     P_IN, P_MASK, P_Z, P_A, P_COLS
 
-EXPECTED_CODES = {"activations": (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU),
+EXPECTED_CODES = {"activations": (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU, GELU,
+                                  GELU_TANH, SILU, SOFTPLUS),
                   "losses": (MSE, BCE, SOFTMAX_CE, HINGE),
                   "optimizers": (SGD, ADAGRAD, RMSPROP, ADAM)}
 
@@ -54,7 +56,6 @@ cdef struct Net:
     const double* l2
     const double* drop
     int loss
-    Py_ssize_t blas_min_work
 
 
 cdef struct Plan:
@@ -109,65 +110,36 @@ cdef void _plan(const Net* net, Py_ssize_t rows, bint training, Plan* plan) noex
     plan.length = offset + 2 * plan.d_len
 
 
-# --- matrix products: loops when small, BLAS when large -------------------------------------------
+# --- matrix products: BLAS for every size -----------------------------------------------------------
+# OpenBLAS's small-matrix kernels beat compiled loops at every shape measured, down to 10x2x8
+# (benchmarks/small_products.py), so there is no loop path.
 
 cdef inline void _gemm(char* ta, char* tb, int m, int n, int k, floating* A, int lda,
-                       floating* B, int ldb, floating* C, int ldc) noexcept nogil:
-    """Column-major ``C (m, n) = op(A) @ op(B)`` with BLAS."""
-    cdef floating one = 1, zero = 0
+                       floating* B, int ldb, floating beta, floating* C, int ldc) noexcept nogil:
+    """Column-major ``C (m, n) = op(A) @ op(B) + beta * C`` with BLAS."""
+    cdef floating one = 1
     if floating is float:
-        sgemm(ta, tb, &m, &n, &k, &one, A, &lda, B, &ldb, &zero, C, &ldc)
+        sgemm(ta, tb, &m, &n, &k, &one, A, &lda, B, &ldb, &beta, C, &ldc)
     else:
-        dgemm(ta, tb, &m, &n, &k, &one, A, &lda, B, &ldb, &zero, C, &ldc)
+        dgemm(ta, tb, &m, &n, &k, &one, A, &lda, B, &ldb, &beta, C, &ldc)
 
 
-cdef void _mm(const Net* net, floating* A, floating* B, floating* C,
-              Py_ssize_t m, Py_ssize_t k, Py_ssize_t n) noexcept nogil:
-    """``C (m, n) = A (m, k) @ B (k, n)``."""
-    cdef Py_ssize_t i, p, j
-    cdef floating a
-    if m * k * n >= net.blas_min_work:
-        _gemm(b"N", b"N", <int>n, <int>m, <int>k, B, <int>n, A, <int>k, C, <int>n)
-        return
-    for i in range(m):
-        for j in range(n):
-            C[i * n + j] = 0
-        for p in range(k):
-            a = A[i * k + p]
-            for j in range(n):
-                C[i * n + j] += a * B[p * n + j]
+cdef inline void _mm_bias(floating* A, floating* B, floating* C, Py_ssize_t m, Py_ssize_t k,
+                          Py_ssize_t n) noexcept nogil:
+    """``C (m, n) += A (m, k) @ B (k, n)`` (C holds the bias rows)."""
+    _gemm(b"N", b"N", <int>n, <int>m, <int>k, B, <int>n, A, <int>k, 1, C, <int>n)
 
 
-cdef void _mm_tn(const Net* net, floating* A, floating* B, floating* C,
-                 Py_ssize_t m, Py_ssize_t k, Py_ssize_t n) noexcept nogil:
+cdef inline void _mm_tn(floating* A, floating* B, floating* C, Py_ssize_t m, Py_ssize_t k,
+                        Py_ssize_t n) noexcept nogil:
     """``C (k, n) = A (m, k).T @ B (m, n)``."""
-    cdef Py_ssize_t i, p, j
-    cdef floating a
-    if m * k * n >= net.blas_min_work:
-        _gemm(b"N", b"T", <int>n, <int>k, <int>m, B, <int>n, A, <int>k, C, <int>n)
-        return
-    memset(C, 0, k * n * sizeof(floating))
-    for i in range(m):
-        for p in range(k):
-            a = A[i * k + p]
-            for j in range(n):
-                C[p * n + j] += a * B[i * n + j]
+    _gemm(b"N", b"T", <int>n, <int>k, <int>m, B, <int>n, A, <int>k, 0, C, <int>n)
 
 
-cdef void _mm_nt(const Net* net, floating* A, floating* B, floating* C,
-                 Py_ssize_t m, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
+cdef inline void _mm_nt(floating* A, floating* B, floating* C, Py_ssize_t m, Py_ssize_t n,
+                        Py_ssize_t k) noexcept nogil:
     """``C (m, k) = A (m, n) @ B (k, n).T``."""
-    cdef Py_ssize_t i, p, j
-    cdef floating s
-    if m * k * n >= net.blas_min_work:
-        _gemm(b"T", b"N", <int>k, <int>m, <int>n, B, <int>n, A, <int>n, C, <int>k)
-        return
-    for i in range(m):
-        for p in range(k):
-            s = 0
-            for j in range(n):
-                s += A[i * n + j] * B[p * n + j]
-            C[i * k + p] = s
+    _gemm(b"T", b"N", <int>k, <int>m, <int>n, B, <int>n, A, <int>n, 0, C, <int>k)
 
 
 # --- activations: forward and derivative side by side ---------------------------------------------
@@ -179,6 +151,31 @@ cdef inline floating _exp(floating x) noexcept nogil:
 
 cdef inline floating _sqrt(floating x) noexcept nogil:
     return sqrtf(x) if floating is float else sqrt(x)
+
+
+cdef inline floating _tanh(floating x) noexcept nogil:
+    return tanhf(x) if floating is float else tanh(x)
+
+
+cdef inline floating _erf(floating x) noexcept nogil:
+    return erff(x) if floating is float else erf(x)
+
+
+cdef inline floating _log1p(floating x) noexcept nogil:
+    return log1pf(x) if floating is float else log1p(x)
+
+
+cdef inline floating _sigmoid(floating z) noexcept nogil:
+    """The logistic function; exp(-|z|) never overflows."""
+    cdef floating e = _exp(-z if z > 0 else z)
+    return 1 / (1 + e) if z >= 0 else e / (1 + e)
+
+
+# GELU's constants: 1/sqrt(2), 1/sqrt(2 pi), and the tanh form's sqrt(2/pi) and cubic coefficient.
+DEF SQRT_HALF = 0.7071067811865476
+DEF INV_SQRT_2PI = 0.3989422804014327
+DEF GELU_C = 0.7978845608028654
+DEF GELU_K = 0.044715
 
 
 cdef void _activate(int code, floating alpha, const floating* prelu, const floating* Z, floating* A,
@@ -205,6 +202,20 @@ cdef void _activate(int code, floating alpha, const floating* prelu, const float
             if z <= 0:
                 z = alpha * (expm1f(z) if floating is float else expm1(z))
             A[i] = z
+    elif code == GELU:
+        for i in range(size):
+            A[i] = 0.5 * Z[i] * (1 + _erf(Z[i] * SQRT_HALF))
+    elif code == GELU_TANH:
+        for i in range(size):
+            z = Z[i]
+            A[i] = 0.5 * z * (1 + _tanh(GELU_C * (z + GELU_K * z * z * z)))
+    elif code == SILU:
+        for i in range(size):
+            A[i] = Z[i] * _sigmoid(Z[i])
+    elif code == SOFTPLUS:
+        for i in range(size):
+            z = Z[i]
+            A[i] = (z if z > 0 else 0) + _log1p(_exp(-fabs(z)))
     else:  # PReLU: one slope per column
         for i in range(rows):
             for j in range(cols):
@@ -217,6 +228,7 @@ cdef void _activation_backward(int code, floating alpha, const floating* prelu, 
                                Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
     """Turn dA (in ``D``) into dZ in place; PReLU slope gradients go into ``g_prelu``."""
     cdef Py_ssize_t i, j, size = rows * cols
+    cdef floating z, t
     if code == RELU:
         for i in range(size):
             D[i] = D[i] if Z[i] > 0 else 0
@@ -232,6 +244,22 @@ cdef void _activation_backward(int code, floating alpha, const floating* prelu, 
     elif code == ELU:
         for i in range(size):
             D[i] = D[i] if Z[i] > 0 else (A[i] + alpha) * D[i]
+    elif code == GELU:                  # Phi(z) + z phi(z)
+        for i in range(size):
+            z = Z[i]
+            D[i] *= 0.5 * (1 + _erf(z * SQRT_HALF)) + z * INV_SQRT_2PI * _exp(-0.5 * z * z)
+    elif code == GELU_TANH:
+        for i in range(size):
+            z = Z[i]
+            t = _tanh(GELU_C * (z + GELU_K * z * z * z))
+            D[i] *= 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * GELU_C * (1 + 3 * GELU_K * z * z)
+    elif code == SILU:                  # s (1 + z (1 - s)), s = sigmoid(z)
+        for i in range(size):
+            t = _sigmoid(Z[i])
+            D[i] *= t * (1 + Z[i] * (1 - t))
+    elif code == SOFTPLUS:
+        for i in range(size):
+            D[i] *= _sigmoid(Z[i])
     else:  # PReLU: dL/da_j = sum over rows of dA * z where z <= 0
         memset(g_prelu, 0, cols * sizeof(floating))
         for i in range(rows):
@@ -335,11 +363,11 @@ cdef void _forward(const Net* net, const Plan* plan, floating* params, floating*
                      work + (row[P_IN] if layer == 0 else plan.layer[(layer - 1) * P_COLS + P_A]),
                      work + row[P_MASK], work + row[P_IN], rows, fan_in)
         Z = work + row[P_Z]
-        _mm(net, work + row[P_IN], params + net.w_off[layer], Z, rows, fan_in, fan_out)
         b = params + net.b_off[layer]
         for i in range(rows):
             for j in range(fan_out):
-                Z[i * fan_out + j] += b[j]
+                Z[i * fan_out + j] = b[j]
+        _mm_bias(work + row[P_IN], params + net.w_off[layer], Z, rows, fan_in, fan_out)
         if net.act[layer] != IDENTITY:
             _activate(net.act[layer], net.act_alpha[layer], _slopes(net, params, layer), Z,
                       work + row[P_A], rows, fan_out)
@@ -393,7 +421,7 @@ cdef double _backward(const Net* net, const Plan* plan, floating* params, floati
             _activation_backward(net.act[layer], net.act_alpha[layer], _slopes(net, params, layer),
                                  _slopes(net, grad, layer), work + row[P_Z], work + row[P_A], D,
                                  rows, fan_out)
-        _mm_tn(net, work + row[P_IN], D, grad + net.w_off[layer], rows, fan_in, fan_out)
+        _mm_tn(work + row[P_IN], D, grad + net.w_off[layer], rows, fan_in, fan_out)
         gb = grad + net.b_off[layer]
         memset(gb, 0, fan_out * sizeof(floating))
         for i in range(rows):
@@ -405,7 +433,7 @@ cdef double _backward(const Net* net, const Plan* plan, floating* params, floati
         if layer > 0:
             ping = 1 - ping
             D_prev = work + plan.d_off + ping * plan.d_len
-            _mm_nt(net, D, params + net.w_off[layer], D_prev, rows, fan_out, fan_in)
+            _mm_nt(D, params + net.w_off[layer], D_prev, rows, fan_out, fan_in)
             if training and net.drop[layer] > 0:
                 mask = work + row[P_MASK]
                 for i in range(rows * fan_in):
@@ -461,15 +489,14 @@ cdef void _update(const double* opt, floating* params, floating* grad, floating*
 
 cdef Net _net(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
               const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
-              const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
-              Py_ssize_t blas_min_work):
+              const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss):
     """The spec's arrays as a :c:type:`Net` of borrowed pointers (the arrays outlive the call)."""
     cdef Net net
     net.n_layers = act.shape[0]
     net.sizes, net.act, net.act_alpha = &sizes[0], &act[0], &act_alpha[0]
     net.w_off, net.b_off, net.p_off = &w_off[0], &b_off[0], &p_off[0]
     net.l1, net.l2, net.drop = &l1[0], &l2[0], &drop[0]
-    net.loss, net.blas_min_work = loss, blas_min_work
+    net.loss = loss
     return net
 
 
@@ -488,7 +515,7 @@ def workspace_length(const int64_t[::1] sizes, const int64_t[::1] act, const dou
                      const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
                      Py_ssize_t rows, bint training):
     """Length of the flat workspace the kernels need for batches of ``rows`` rows."""
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss, 0)
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
     cdef Plan plan = _new_plan(&net, rows, training)
     free(plan.layer)
     return plan.length
@@ -500,14 +527,13 @@ def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[:
                 floating[::1] params, floating[:, ::1] state, const floating[:, ::1] X,
                 const floating[:, ::1] Y, const int64_t[::1] order, Py_ssize_t batch_size,
                 const double[::1] opt, int64_t step, uint64_t seed, floating[::1] work,
-                floating[::1] grad, Py_ssize_t blas_min_work):
+                floating[::1] grad):
     """One epoch of mini-batch training; returns ``(mean loss, accuracy)`` (see fastnn.backends).
 
     ``work`` holds ``workspace_length(..., batch_size, True)`` values and ``grad``
-    ``len(params)``; products with at least ``blas_min_work`` multiply-adds go to BLAS.
+    ``len(params)``.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
-                        blas_min_work)
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
     cdef Plan plan = _new_plan(&net, batch_size, True)
     cdef Py_ssize_t n = order.shape[0], n_in = sizes[0], n_out = sizes[net.n_layers]
     cdef Py_ssize_t batch, start, rows, i
@@ -536,13 +562,12 @@ def loss_and_grad(const int64_t[::1] sizes, const int64_t[::1] act, const double
                   const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
                   const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
                   floating[::1] params, const floating[:, ::1] X, const floating[:, ::1] Y,
-                  floating[::1] grad, floating[::1] work, Py_ssize_t blas_min_work):
+                  floating[::1] grad, floating[::1] work):
     """Mean loss plus penalty over all rows without dropout; the gradient goes into ``grad``.
 
     ``work`` holds ``workspace_length(..., len(X), False)`` values.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
-                        blas_min_work)
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
     cdef Plan plan = _new_plan(&net, X.shape[0], False)
     cdef Py_ssize_t rows = X.shape[0], n_out = Y.shape[1]
     cdef double value, correct = 0
@@ -560,13 +585,12 @@ def predict(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] 
             const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
             const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
             floating[::1] params, const floating[:, ::1] X,
-            floating[:, ::1] out, Py_ssize_t chunk, floating[::1] work, Py_ssize_t blas_min_work):
+            floating[:, ::1] out, Py_ssize_t chunk, floating[::1] work):
     """Network outputs for ``X`` into ``out``, ``chunk`` rows at a time.
 
     ``work`` holds ``workspace_length(..., chunk, False)`` values.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
-                        blas_min_work)
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
     cdef Plan plan = _new_plan(&net, chunk, False)
     cdef Py_ssize_t n = X.shape[0], n_in = X.shape[1], n_out = out.shape[1], part, start, rows
     cdef const floating* result = &work[0] + plan.layer[(net.n_layers - 1) * P_COLS + P_A]
@@ -585,13 +609,12 @@ def evaluate(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1]
              const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
              const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
              floating[::1] params, const floating[:, ::1] X, const floating[:, ::1] Y,
-             Py_ssize_t chunk, floating[::1] work, Py_ssize_t blas_min_work):
+             Py_ssize_t chunk, floating[::1] work):
     """``(mean loss + penalty, accuracy)`` over all rows, without dropout or a gradient.
 
     ``work`` holds ``workspace_length(..., chunk, False)`` values.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
-                        blas_min_work)
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
     cdef Plan plan = _new_plan(&net, chunk, False)
     cdef Py_ssize_t n = X.shape[0], n_in = X.shape[1], n_out = Y.shape[1], part, start, rows
     cdef const floating* result = &work[0] + plan.layer[(net.n_layers - 1) * P_COLS + P_A]

@@ -4,8 +4,8 @@ For machines where Numba cannot be installed or is unwanted.  The kernels live i
 ``fastnn.backends._cython_kernels`` (built from ``_cython_kernels.pyx`` when fastnn is installed
 with a C compiler; see ``setup.py``); this module is the contract of :mod:`fastnn.backends` around
 them.  Same design as the Numba twin: the whole epoch in one call without the GIL, one flat
-workspace planned per layer and allocated once per ``fit``, loops for small products and BLAS
-(SciPy's ``sgemm``/``dgemm``) for large ones.
+workspace planned per layer and allocated once per ``fit``, and every product through SciPy's
+BLAS (``sgemm``/``dgemm``).
 
 Importing this module raises ImportError, with what to do, when the extension was not built.
 """
@@ -27,11 +27,7 @@ except ImportError as exc:
         "(from a source checkout: pip install -e . --no-build-isolation)") from exc
 
 NAME = "cython"
-ABI = 3                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
-# Multiply-adds of one product from which BLAS beats the plain loops.  Lower than the Numba twin's
-# 8192: OpenBLAS's small-matrix kernels (AVX-512 here) beat gcc's portable -O3 loops from a few
-# hundred multiply-adds on (measured on the tiny/small/mnist benchmark networks).
-BLAS_MIN_WORK = 512
+ABI = 4                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
 PREDICT_CHUNK = 4096    # rows per forward pass in forward()
 
 
@@ -52,7 +48,7 @@ def forward(spec, params, X, out):
     X = _rows(X)
     chunk = min(max(X.shape[0], 1), PREDICT_CHUNK)
     work = np.empty(_k.workspace_length(*spec.arrays(), chunk, False), params.dtype)
-    _k.predict(*spec.arrays(), params, X, out, chunk, work, BLAS_MIN_WORK)
+    _k.predict(*spec.arrays(), params, X, out, chunk, work)
     return out
 
 
@@ -61,7 +57,7 @@ def evaluate(spec, params, X, Y):
     X, Y = _rows(X), _rows(Y)
     chunk = min(max(X.shape[0], 1), PREDICT_CHUNK)
     work = np.empty(_k.workspace_length(*spec.arrays(), chunk, False), params.dtype)
-    return _k.evaluate(*spec.arrays(), params, X, Y, chunk, work, BLAS_MIN_WORK)
+    return _k.evaluate(*spec.arrays(), params, X, Y, chunk, work)
 
 
 def layer_outputs(spec, params, X):
@@ -73,7 +69,7 @@ def loss_and_grad(spec, params, X, Y, grad):
     """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
     X, Y = _rows(X), _rows(Y)
     work = np.empty(_k.workspace_length(*spec.arrays(), X.shape[0], False), params.dtype)
-    return _k.loss_and_grad(*spec.arrays(), params, X, Y, grad, work, BLAS_MIN_WORK)
+    return _k.loss_and_grad(*spec.arrays(), params, X, Y, grad, work)
 
 
 def workspace(spec, batch_size, dtype):
@@ -90,8 +86,7 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, b
     work, grad = buffers if buffers is not None else workspace(spec, batch_size, params.dtype)
     return _k.train_epoch(*spec.arrays(), params, state, _rows(X), _rows(Y),
                           np.ascontiguousarray(order, dtype=np.int64), batch_size,
-                          np.ascontiguousarray(opt, dtype=np.float64), step, seed, work, grad,
-                          BLAS_MIN_WORK)
+                          np.ascontiguousarray(opt, dtype=np.float64), step, seed, work, grad)
 
 
 def Engine(spec, params, state, X, Y, batch_size):

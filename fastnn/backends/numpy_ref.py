@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from scipy.special import erf as _erf
+
 from .. import _spec as S
+from .. import activations as acts
 from ._host_engine import HostEngine
 
 NAME = "numpy"
@@ -38,6 +41,14 @@ def activate(code, Z, alpha, prelu):
         return np.where(Z > 0, Z, alpha * np.expm1(np.minimum(Z, 0))).astype(Z.dtype)
     if code == S.PRELU:
         return np.where(Z > 0, Z, prelu * Z)
+    if code == acts.GELU:                            # z Phi(z), Phi the standard normal CDF
+        return (0.5 * Z * (1 + _erf(Z / np.sqrt(2)))).astype(Z.dtype)
+    if code == acts.GELU_TANH:
+        return (0.5 * Z * (1 + np.tanh(np.sqrt(2 / np.pi) * (Z + 0.044715 * Z ** 3)))).astype(Z.dtype)
+    if code == acts.SILU:
+        return Z * _sigmoid(Z)
+    if code == acts.SOFTPLUS:                        # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|)
+        return np.maximum(Z, 0) + np.log1p(np.exp(-np.abs(Z)))
     raise ValueError(f"unknown activation code {code}")
 
 
@@ -58,6 +69,19 @@ def activation_backward(code, Z, A, dA, alpha, prelu):
     if code == S.PRELU:
         negative = Z <= 0
         return np.where(negative, prelu * dA, dA), (dA * Z * negative).sum(axis=0)
+    if code == acts.GELU:                            # Phi(z) + z phi(z)
+        pdf = np.exp(-0.5 * Z * Z) / np.sqrt(2 * np.pi)
+        return (dA * (0.5 * (1 + _erf(Z / np.sqrt(2))) + Z * pdf)).astype(dA.dtype), None
+    if code == acts.GELU_TANH:
+        c = np.sqrt(2 / np.pi)
+        t = np.tanh(c * (Z + 0.044715 * Z ** 3))
+        slope = 0.5 * (1 + t) + 0.5 * Z * (1 - t * t) * c * (1 + 3 * 0.044715 * Z * Z)
+        return (dA * slope).astype(dA.dtype), None
+    if code == acts.SILU:                            # s + z s (1 - s), s = sigmoid(z)
+        sig = _sigmoid(Z)
+        return dA * sig * (1 + Z * (1 - sig)), None
+    if code == acts.SOFTPLUS:
+        return dA * _sigmoid(Z), None
     raise ValueError(f"unknown activation code {code}")
 
 

@@ -1,0 +1,439 @@
+"""The compiled kernel of the Numba CPU back end: one function per network specialisation.
+
+:func:`kernel` returns a jitted function for one combination of *constants*: the network's
+distinct activations (up to :data:`SLOTS`), its loss, and whether it has dropout or an L1/L2
+penalty.  They are free variables of the closure, so Numba prunes the branches of everything
+else before type inference: a kernel compiles only what its network runs, every inner loop is
+branch-free, and closures over plain values cache on disk like module-level functions.
+
+The same function serves every use of the network (``mode``): a training epoch, outputs,
+loss without gradient, and loss with gradient.  A first ``fit`` therefore compiles once, and its
+``evaluate``/``predict`` compile nothing more.  Everything is one compiled function except the
+BLAS call, the optimizer update and the activation rules (each separately compiled library
+costs its own wrappers, optimisation and code generation, which dominate the cold start).
+
+Every matrix product goes to BLAS, even Playground-sized ones: OpenBLAS's small-matrix kernels,
+called directly (:mod:`._numba_blas`), beat LLVM-vectorised loops at every shape measured, from
+10x2x8 (28 ns against 100 ns) to 32x64x64 (3 us against 16 us); see
+``benchmarks/small_products.py``.
+
+Buffers are flat and addressed by offsets (no array views: a view costs a reshape check per use,
+and Numba compiles the reshape's error message into every function that makes one).  The
+per-element rules of the activations come from :mod:`fastnn.activations` (shared with the CUDA
+kernels); the formulas of the losses and optimizers are in :mod:`fastnn.backends.numpy_ref`.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from numba import types
+from numba.extending import overload
+
+from .. import _spec as S
+from .. import activations as acts
+from . import _numba_blas as blas
+from ._jit import jitable, njit
+
+SLOTS = 4      # distinct activations a kernel is specialised for; more take a generic path
+
+# Modes of a kernel call, and the workspace plan's columns (see numba_cpu.plan).
+TRAIN, OUTPUTS, LOSS, GRADIENT = range(4)
+IN, MASK, Z, A = range(4)
+
+# Update loops (optimizer_variant); momentum 0 and > 0 are different loops.
+SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, RMSPROP_MOMENTUM, ADAM = range(7)
+
+
+def optimizer_variant(opt) -> int:
+    """The update loop the optimizer vector ``opt`` needs."""
+    code, momentum = int(opt[S.OPT_CODE]), opt[S.OPT_MOMENTUM]
+    if code == S.SGD:
+        if momentum == 0:
+            return SGD
+        return NESTEROV if opt[S.OPT_NESTEROV] else MOMENTUM
+    if code == S.RMSPROP:
+        return RMSPROP_MOMENTUM if momentum != 0 else RMSPROP
+    return ADAGRAD if code == S.ADAGRAD else ADAM
+
+
+# --- the activation rules, compiled per constant code -------------------------------------------
+
+_TANH_CLAMP = np.float32(7.90531110763549805)
+_TANH_P = tuple(np.float32(c) for c in (
+    -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
+    1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03))
+_TANH_Q = tuple(np.float32(c) for c in (
+    1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03))
+
+
+@overload(acts.tanh)
+def _tanh_rule(z, alpha):
+    """tanh in float32 arithmetic as a rational function of z (Eigen's minimax fit, clamped where
+    tanh rounds to +-1): max error 3.5e-7, and unlike libm's tanhf it vectorises.  float64 keeps
+    the exact ``math.tanh``, so float64 results match the NumPy reference to rounding."""
+    if z != types.float32:
+        return lambda z, alpha: math.tanh(z)
+
+    def tanh32(z, alpha):
+        x = min(max(z, -_TANH_CLAMP), _TANH_CLAMP)
+        x2 = x * x
+        p = _TANH_P[0]
+        for c in _TANH_P[1:]:
+            p = p * x2 + c
+        q = _TANH_Q[0]
+        for c in _TANH_Q[1:]:
+            q = q * x2 + c
+        return x * p / q
+    return tanh32
+
+
+for _rule in {f for a in acts.BY_CODE for f in (a.forward, a.grad)} - {acts.tanh}:
+    jitable(_rule)
+jitable(acts._sigmoid)
+
+
+def _literal(value):
+    if not isinstance(value, types.Literal):
+        raise TypeError(f"fastnn kernels call activation rules with constant codes, got {value}")
+    return value.literal_value
+
+
+def forward_rule(code, z, alpha):
+    """``f(z, alpha)`` of activation ``code`` (a compile-time constant in the kernel)."""
+
+
+@overload(forward_rule, prefer_literal=True)
+def _forward_rule(code, z, alpha):
+    rule = acts.BY_CODE[_literal(code)].forward
+    return lambda code, z, alpha: rule(z, alpha)
+
+
+def grad_rule(code, z, a, alpha):
+    """``df(z, a, alpha)`` of activation ``code`` (a compile-time constant in the kernel)."""
+
+
+@overload(grad_rule, prefer_literal=True)
+def _grad_rule(code, z, a, alpha):
+    rule = acts.BY_CODE[_literal(code)].grad
+    return lambda code, z, a, alpha: rule(z, a, alpha)
+
+
+# --- the kernel ------------------------------------------------------------------------------------
+
+
+def specialisation(spec):
+    """The :func:`kernel` key of a network: its activation slots, loss and flags."""
+    codes = sorted({int(code) for code in spec.act} - {acts.IDENTITY, acts.PRELU})
+    generic = len(codes) > SLOTS
+    slots = tuple(([] if generic else codes) + [-1] * SLOTS)[:SLOTS]
+    return slots + (generic, bool((spec.p_off >= 0).any()), int(spec.loss),
+                    bool(spec.drop.any()), bool(spec.l1.any() or spec.l2.any()))
+
+
+@functools.lru_cache(maxsize=None)
+def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
+    """The compiled kernel of one specialisation (see the module docstring and
+    :func:`specialisation`); ``c0..c3`` are activation codes or -1, the rest flags and the loss."""
+    parametric = acts.PRELU           # a free variable: the rules see it as a constant
+
+    @njit
+    def run(mode, sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, params, state, X, Y,
+            order, batch_size, opt, variant, step, seed, work, grad, out, layers, y_off, d_off,
+            d_len, args):
+        """One pass over the rows ``order`` of ``X`` in batches of ``batch_size``:
+
+        * TRAIN: forward (dropout), loss, backward, penalty and optimizer step per batch;
+        * OUTPUTS: the network outputs into ``out`` (rows in ``order``'s order);
+        * LOSS: the loss against ``Y`` without a gradient;
+        * GRADIENT: one batch (all of ``order``): loss and gradient into ``grad``.
+
+        Returns ``(sum over batches of rows * mean loss (with penalty), number correct)``.
+        """
+        n = order.shape[0]
+        n_layers = act.shape[0]
+        n_in, n_out = sizes[0], sizes[n_layers]
+        h = np.empty(16, params.dtype)
+        total = 0.0
+        correct = 0.0
+        training = mode == TRAIN
+        for batch in range((n + batch_size - 1) // batch_size):
+            start = batch * batch_size
+            rows = min(batch_size, n - start)
+            ids = order[start:start + rows]
+            t = step + batch + 1
+            # Blocks are 1-D slices indexed from 0: LLVM can then prove every index non-negative,
+            # drop Numba's wrap-around check and vectorise (flat offsets ran 10x slower).
+            Xb = work[layers[0, IN]:layers[0, IN] + rows * n_in]
+            Yb = work[y_off:y_off + rows * n_out]
+            for i in range(rows):
+                for j in range(n_in):
+                    Xb[i * n_in + j] = X[ids[i], j]
+                if mode != OUTPUTS:
+                    for j in range(n_out):
+                        Yb[i * n_out + j] = Y[ids[i], j]
+            # -- forward: Z = D(A_prev) @ W + b, A = f(Z)
+            for layer in range(n_layers):
+                k, m = sizes[layer], sizes[layer + 1]
+                Ain = work[layers[layer, IN]:layers[layer, IN] + rows * k]
+                Zl = work[layers[layer, Z]:layers[layer, Z] + rows * m]
+                Al = work[layers[layer, A]:layers[layer, A] + rows * m]
+                b = params[b_off[layer]:b_off[layer] + m]
+                if dropout and training and drop[layer] > 0:
+                    keep = 1.0 - drop[layer]
+                    source = layers[0, IN] if layer == 0 else layers[layer - 1, A]
+                    Src = work[source:source + rows * k]
+                    Mask = work[layers[layer, MASK]:layers[layer, MASK] + rows * k]
+                    batch_key = _mix(np.uint64(seed) ^ _mix(np.uint64(t)))
+                    for i in range(rows):
+                        row_key = _mix(batch_key ^ np.uint64(ids[i]))
+                        for j in range(k):
+                            u = _mix(row_key ^ ((np.uint64(layer) << _S32) | np.uint64(j)))
+                            q = i * k + j
+                            Mask[q] = 1.0 / keep if (u >> _S11) * 2.0 ** -53 < keep else 0.0
+                            Ain[q] = Src[q] * Mask[q]
+                for i in range(rows):
+                    for j in range(m):
+                        Zl[i * m + j] = b[j]
+                blas.gemm(0, 0, rows, m, k, 1.0, work, layers[layer, IN], params, w_off[layer], 1.0,
+                          work, layers[layer, Z], args)
+                code = act[layer]
+                alpha = params.dtype.type(act_alpha[layer])
+                if c0 >= 0 and code == c0:
+                    for q in range(rows * m):
+                        Al[q] = forward_rule(c0, Zl[q], alpha)
+                elif c1 >= 0 and code == c1:
+                    for q in range(rows * m):
+                        Al[q] = forward_rule(c1, Zl[q], alpha)
+                elif c2 >= 0 and code == c2:
+                    for q in range(rows * m):
+                        Al[q] = forward_rule(c2, Zl[q], alpha)
+                elif c3 >= 0 and code == c3:
+                    for q in range(rows * m):
+                        Al[q] = forward_rule(c3, Zl[q], alpha)
+                elif prelu and code == acts.PRELU:    # one learned slope per unit
+                    slopes = params[p_off[layer]:p_off[layer] + m]
+                    for i in range(rows):
+                        for j in range(m):
+                            Al[i * m + j] = forward_rule(parametric, Zl[i * m + j], slopes[j])
+                elif generic and code != acts.IDENTITY:
+                    for q in range(rows * m):
+                        Al[q] = _any_forward(code, Zl[q], alpha)
+            # -- the outputs, or the loss and dL/dZ of the last layer
+            result = layers[n_layers - 1, A]
+            Out = work[result:result + rows * n_out]
+            if mode == OUTPUTS:
+                for i in range(rows):
+                    for j in range(n_out):
+                        out[ids[i], j] = Out[i * n_out + j]
+                continue
+            with_grad = mode != LOSS
+            scale = 1.0 / rows
+            Dl = work[d_off:d_off + rows * n_out]
+            part = 0.0
+            for i in range(rows):
+                r0 = i * n_out
+                if loss == S.SOFTMAX_CE:
+                    big = Out[r0]
+                    best = 0
+                    ybest = 0
+                    for j in range(1, n_out):
+                        if Out[r0 + j] > big:
+                            big = Out[r0 + j]
+                            best = j
+                        if Yb[r0 + j] > Yb[r0 + ybest]:
+                            ybest = j
+                    e_sum = 0.0
+                    y_sum = 0.0
+                    yz = 0.0
+                    for j in range(n_out):
+                        e = math.exp(Out[r0 + j] - big)   # the row max is subtracted: e <= 1
+                        e_sum += e
+                        y_sum += Yb[r0 + j]
+                        yz += Yb[r0 + j] * Out[r0 + j]
+                        if with_grad:
+                            Dl[r0 + j] = e
+                    part += (big + math.log(e_sum)) * y_sum - yz
+                    if with_grad:
+                        for j in range(n_out):
+                            Dl[r0 + j] = scale * (Dl[r0 + j] / e_sum * y_sum - Yb[r0 + j])
+                    if best == ybest:
+                        correct += 1
+                else:
+                    hits = 0.0
+                    for j in range(n_out):
+                        z = Out[r0 + j]
+                        y = Yb[r0 + j]
+                        if loss == S.MSE:
+                            d = z - y
+                            part += 0.5 * d * d
+                            if with_grad:
+                                Dl[r0 + j] = scale * d
+                        elif loss == S.BCE:
+                            e = math.exp(-abs(z))
+                            part += max(z, 0.0) - z * y + math.log1p(e)
+                            if with_grad:
+                                sig = 1 / (1 + e) if z >= 0 else e / (1 + e)
+                                Dl[r0 + j] = scale * (sig - y)
+                            hits += (z > 0) == (y > 0.5)
+                        else:  # hinge
+                            margin = 1 - y * z
+                            if margin > 0:
+                                part += margin
+                            if with_grad:
+                                Dl[r0 + j] = -scale * y if margin > 0 else 0.0
+                            hits += (z > 0) == (y > 0)
+                    correct += hits / n_out
+            value = part / rows
+            if mode == LOSS:
+                total += part
+                continue
+            # -- backward: dL/dZ through every layer, gradients into grad
+            ping = 0
+            for layer in range(n_layers - 1, -1, -1):
+                k, m = sizes[layer], sizes[layer + 1]
+                d0 = d_off + ping * d_len
+                Ain = work[layers[layer, IN]:layers[layer, IN] + rows * k]
+                Zl = work[layers[layer, Z]:layers[layer, Z] + rows * m]
+                Al = work[layers[layer, A]:layers[layer, A] + rows * m]
+                Dl = work[d0:d0 + rows * m]
+                W = params[w_off[layer]:w_off[layer] + k * m]
+                gW = grad[w_off[layer]:w_off[layer] + k * m]
+                gb = grad[b_off[layer]:b_off[layer] + m]
+                code = act[layer]
+                alpha = params.dtype.type(act_alpha[layer])
+                if c0 >= 0 and code == c0:
+                    for q in range(rows * m):
+                        Dl[q] *= grad_rule(c0, Zl[q], Al[q], alpha)
+                elif c1 >= 0 and code == c1:
+                    for q in range(rows * m):
+                        Dl[q] *= grad_rule(c1, Zl[q], Al[q], alpha)
+                elif c2 >= 0 and code == c2:
+                    for q in range(rows * m):
+                        Dl[q] *= grad_rule(c2, Zl[q], Al[q], alpha)
+                elif c3 >= 0 and code == c3:
+                    for q in range(rows * m):
+                        Dl[q] *= grad_rule(c3, Zl[q], Al[q], alpha)
+                elif prelu and code == acts.PRELU:   # slope gradient: sum of dA * z where z <= 0
+                    slopes = params[p_off[layer]:p_off[layer] + m]
+                    g_slopes = grad[p_off[layer]:p_off[layer] + m]
+                    for j in range(m):
+                        g_slopes[j] = 0
+                    for i in range(rows):
+                        for j in range(m):
+                            q = i * m + j
+                            z = Zl[q]
+                            if z <= 0:
+                                g_slopes[j] += Dl[q] * z
+                            Dl[q] *= grad_rule(parametric, z, Al[q], slopes[j])
+                elif generic and code != acts.IDENTITY:
+                    for q in range(rows * m):
+                        Dl[q] *= _any_grad(code, Zl[q], Al[q], alpha)
+                # weight gradient gW = A_in.T @ dZ and bias gradient gb = sum of dZ over rows
+                for j in range(m):
+                    gb[j] = 0
+                for i in range(rows):
+                    for j in range(m):
+                        gb[j] += Dl[i * m + j]
+                blas.gemm(1, 0, k, m, rows, 1.0, work, layers[layer, IN], work, d0, 0.0, grad,
+                          w_off[layer], args)
+                if penalised and (l1[layer] != 0 or l2[layer] != 0):
+                    for q in range(k * m):
+                        w = W[q]
+                        value += l1[layer] * abs(w) + l2[layer] * w * w
+                        gW[q] += l1[layer] * ((w > 0) - (w < 0)) + 2 * l2[layer] * w
+                if layer == 0:
+                    break
+                # input gradient dA_prev = dZ @ W.T, then the dropout mask of this layer's input
+                ping = 1 - ping
+                e0 = d_off + ping * d_len
+                blas.gemm(0, 1, rows, k, m, 1.0, work, d0, params, w_off[layer], 0.0, work, e0, args)
+                if dropout and training and drop[layer] > 0:
+                    E = work[e0:e0 + rows * k]
+                    Mask = work[layers[layer, MASK]:layers[layer, MASK] + rows * k]
+                    for q in range(rows * k):
+                        E[q] *= Mask[q]
+            total += value * rows
+            if training:
+                _update(variant, opt, params, grad, state, t, h)
+        return total, correct
+
+    return run
+
+
+# --- pieces the kernel calls ------------------------------------------------------------------------
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S11, _S27, _S30, _S31, _S32 = (np.uint64(k) for k in (11, 27, 30, 31, 32))
+
+
+@jitable
+def _mix(x):
+    """The splitmix64 finaliser of numpy_ref.dropout_uniform's counter hash."""
+    x = x + _GOLDEN
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    return x ^ (x >> _S31)
+
+
+_any_forward = jitable(acts.forward_rule)
+_any_grad = jitable(acts.grad_rule)
+
+
+@jitable
+def _update(variant, opt, params, grad, state, t, h):
+    """One optimizer step ``t`` (1-based) over the flat buffer (numpy_ref.optimizer_update's
+    rules).  The step's scalars are first stored in ``h`` (of the parameter dtype), so float32
+    updates run in float32 like the reference and each loop vectorises."""
+    lr, b1, b2 = opt[S.OPT_LR], opt[S.OPT_BETA1], opt[S.OPT_BETA2]
+    h[0], h[1], h[2], h[3] = lr, opt[S.OPT_WEIGHT_DECAY], opt[S.OPT_EPS], opt[S.OPT_MOMENTUM]
+    h[4], h[5], h[6], h[7] = b1, 1 - b1, b2, 1 - b2
+    h[8], h[9] = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
+    h[10] = lr / (1 + (t - 1) * opt[S.OPT_LR_DECAY])
+    h[11], h[12] = opt[S.OPT_ALPHA], 1 - opt[S.OPT_ALPHA]
+    lr, wd, eps, mu = h[0], h[1], h[2], h[3]
+    m = state[0]
+    v = state[1]
+    n = params.shape[0]
+    if variant == SGD:
+        for i in range(n):
+            params[i] -= lr * (grad[i] + wd * params[i])
+    elif variant == NESTEROV:
+        for i in range(n):
+            g = grad[i] + wd * params[i]
+            m[i] = mu * m[i] + g
+            params[i] -= lr * (g + mu * m[i])
+    elif variant == MOMENTUM:
+        for i in range(n):
+            m[i] = mu * m[i] + grad[i] + wd * params[i]
+            params[i] -= lr * m[i]
+    elif variant == ADAGRAD:
+        clr = h[10]
+        for i in range(n):
+            g = grad[i] + wd * params[i]
+            m[i] += g * g
+            params[i] -= clr * g / (np.sqrt(m[i]) + eps)
+    elif variant == RMSPROP:
+        alpha, one_minus_alpha = h[11], h[12]
+        for i in range(n):
+            g = grad[i] + wd * params[i]
+            m[i] = alpha * m[i] + one_minus_alpha * g * g
+            params[i] -= lr * g / (np.sqrt(m[i]) + eps)
+    elif variant == RMSPROP_MOMENTUM:
+        alpha, one_minus_alpha = h[11], h[12]
+        for i in range(n):
+            g = grad[i] + wd * params[i]
+            m[i] = alpha * m[i] + one_minus_alpha * g * g
+            v[i] = mu * v[i] + g / (np.sqrt(m[i]) + eps)
+            params[i] -= lr * v[i]
+    else:  # Adam
+        b1, one_minus_b1 = h[4], h[5]
+        b2, one_minus_b2, step_size, sqrt_bc2 = h[6], h[7], h[8], h[9]
+        for i in range(n):
+            g = grad[i] + wd * params[i]
+            m[i] = b1 * m[i] + one_minus_b1 * g
+            v[i] = b2 * v[i] + one_minus_b2 * g * g
+            params[i] -= step_size * m[i] / (np.sqrt(v[i]) / sqrt_bc2 + eps)
