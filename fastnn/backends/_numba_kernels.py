@@ -34,13 +34,15 @@ from numba.extending import overload
 from .. import _spec as S
 from .. import activations as acts
 from . import _numba_blas as blas
-from ._jit import jitable, njit
+from ._jit import FASTMATH, jitable, njit
 
 SLOTS = 4      # distinct activations a kernel is specialised for; more take a generic path
 
-# Modes of a kernel call, and the workspace plan's columns (see numba_cpu.plan).
+# Modes of a kernel call; slots of its ``ints`` argument; columns of its layer tables.
 TRAIN, OUTPUTS, LOSS, GRADIENT = range(4)
-IN, MASK, Z, A = range(4)
+MODE, BATCH, STEP, Y_OFF, D_OFF, D_LEN = range(6)
+FAN_IN, FAN_OUT, ACT, W_OFF, B_OFF, P_OFF, IN, MASK, Z, A = range(10)
+ALPHA, L1, L2, DROP = range(4)
 
 # Update loops (optimizer_variant); momentum 0 and > 0 are different loops.
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, RMSPROP_MOMENTUM, ADAM = range(7)
@@ -132,17 +134,31 @@ def specialisation(spec):
                     bool(spec.drop.any()), bool(spec.l1.any() or spec.l2.any()))
 
 
+_variants_built = {}    # specialisation -> the optimizer variant of its first kernel
+
+
+def kernel_for(key, variant=None):
+    """The kernel of specialisation ``key`` with update loop ``variant``; None (inference and
+    gradients, which run no update) reuses a kernel this process already built for ``key``."""
+    if variant is None:
+        variant = _variants_built.get(key, SGD)
+    _variants_built.setdefault(key, variant)
+    return kernel(*key, variant)
+
+
 @functools.lru_cache(maxsize=None)
-def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
+def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant):
     """The compiled kernel of one specialisation (see the module docstring and
-    :func:`specialisation`); ``c0..c3`` are activation codes or -1, the rest flags and the loss."""
+    :func:`specialisation`); ``c0..c3`` are activation codes or -1, then flags, the loss code and
+    the optimizer update loop (:func:`optimizer_variant`)."""
     parametric = acts.PRELU           # a free variable: the rules see it as a constant
 
     @njit
-    def run(mode, sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, params, state, X, Y,
-            order, batch_size, opt, variant, step, seed, work, grad, out, layers, y_off, d_off,
-            d_len, args):
-        """One pass over the rows ``order`` of ``X`` in batches of ``batch_size``:
+    def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args):
+        """One pass over the rows ``order`` of ``X`` in batches of ``ints[BATCH]`` rows; ``net`` and
+        ``netf`` are the layer tables of ``numba_cpu.layer_tables`` (sizes, activation codes and
+        offsets into ``params``, ``grad`` and ``work``; alphas, penalties and dropout rates),
+        ``args`` the BLAS argument buffers.  ``ints[MODE]`` is one of
 
         * TRAIN: forward (dropout), loss, backward, penalty and optimizer step per batch;
         * OUTPUTS: the network outputs into ``out`` (rows in ``order``'s order);
@@ -151,9 +167,11 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
 
         Returns ``(sum over batches of rows * mean loss (with penalty), number correct)``.
         """
+        mode, batch_size, step = ints[MODE], ints[BATCH], ints[STEP]
+        y_off, d_off, d_len = ints[Y_OFF], ints[D_OFF], ints[D_LEN]
         n = order.shape[0]
-        n_layers = act.shape[0]
-        n_in, n_out = sizes[0], sizes[n_layers]
+        n_layers = net.shape[0]
+        n_in, n_out = net[0, FAN_IN], net[n_layers - 1, FAN_OUT]
         h = np.empty(16, params.dtype)
         total = 0.0
         correct = 0.0
@@ -165,7 +183,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
             t = step + batch + 1
             # Blocks are 1-D slices indexed from 0: LLVM can then prove every index non-negative,
             # drop Numba's wrap-around check and vectorise (flat offsets ran 10x slower).
-            Xb = work[layers[0, IN]:layers[0, IN] + rows * n_in]
+            Xb = work[net[0, IN]:net[0, IN] + rows * n_in]
             Yb = work[y_off:y_off + rows * n_out]
             for i in range(rows):
                 for j in range(n_in):
@@ -175,16 +193,16 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
                         Yb[i * n_out + j] = Y[ids[i], j]
             # -- forward: Z = D(A_prev) @ W + b, A = f(Z)
             for layer in range(n_layers):
-                k, m = sizes[layer], sizes[layer + 1]
-                Ain = work[layers[layer, IN]:layers[layer, IN] + rows * k]
-                Zl = work[layers[layer, Z]:layers[layer, Z] + rows * m]
-                Al = work[layers[layer, A]:layers[layer, A] + rows * m]
-                b = params[b_off[layer]:b_off[layer] + m]
-                if dropout and training and drop[layer] > 0:
-                    keep = 1.0 - drop[layer]
-                    source = layers[0, IN] if layer == 0 else layers[layer - 1, A]
+                k, m = net[layer, FAN_IN], net[layer, FAN_OUT]
+                Ain = work[net[layer, IN]:net[layer, IN] + rows * k]
+                Zl = work[net[layer, Z]:net[layer, Z] + rows * m]
+                Al = work[net[layer, A]:net[layer, A] + rows * m]
+                b = params[net[layer, B_OFF]:net[layer, B_OFF] + m]
+                if dropout and training and netf[layer, DROP] > 0:
+                    keep = 1.0 - netf[layer, DROP]
+                    source = net[0, IN] if layer == 0 else net[layer - 1, A]
                     Src = work[source:source + rows * k]
-                    Mask = work[layers[layer, MASK]:layers[layer, MASK] + rows * k]
+                    Mask = work[net[layer, MASK]:net[layer, MASK] + rows * k]
                     batch_key = _mix(np.uint64(seed) ^ _mix(np.uint64(t)))
                     for i in range(rows):
                         row_key = _mix(batch_key ^ np.uint64(ids[i]))
@@ -196,10 +214,10 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
                 for i in range(rows):
                     for j in range(m):
                         Zl[i * m + j] = b[j]
-                blas.gemm(0, 0, rows, m, k, 1.0, work, layers[layer, IN], params, w_off[layer], 1.0,
-                          work, layers[layer, Z], args)
-                code = act[layer]
-                alpha = params.dtype.type(act_alpha[layer])
+                blas.gemm(0, 0, rows, m, k, 1.0, work, net[layer, IN], params, net[layer, W_OFF], 1.0,
+                          work, net[layer, Z], args)
+                code = net[layer, ACT]
+                alpha = params.dtype.type(netf[layer, ALPHA])
                 if c0 >= 0 and code == c0:
                     for q in range(rows * m):
                         Al[q] = forward_rule(c0, Zl[q], alpha)
@@ -213,7 +231,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
                     for q in range(rows * m):
                         Al[q] = forward_rule(c3, Zl[q], alpha)
                 elif prelu and code == acts.PRELU:    # one learned slope per unit
-                    slopes = params[p_off[layer]:p_off[layer] + m]
+                    slopes = params[net[layer, P_OFF]:net[layer, P_OFF] + m]
                     for i in range(rows):
                         for j in range(m):
                             Al[i * m + j] = forward_rule(parametric, Zl[i * m + j], slopes[j])
@@ -221,7 +239,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
                     for q in range(rows * m):
                         Al[q] = _any_forward(code, Zl[q], alpha)
             # -- the outputs, or the loss and dL/dZ of the last layer
-            result = layers[n_layers - 1, A]
+            result = net[n_layers - 1, A]
             Out = work[result:result + rows * n_out]
             if mode == OUTPUTS:
                 for i in range(rows):
@@ -292,17 +310,17 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
             # -- backward: dL/dZ through every layer, gradients into grad
             ping = 0
             for layer in range(n_layers - 1, -1, -1):
-                k, m = sizes[layer], sizes[layer + 1]
+                k, m = net[layer, FAN_IN], net[layer, FAN_OUT]
                 d0 = d_off + ping * d_len
-                Ain = work[layers[layer, IN]:layers[layer, IN] + rows * k]
-                Zl = work[layers[layer, Z]:layers[layer, Z] + rows * m]
-                Al = work[layers[layer, A]:layers[layer, A] + rows * m]
+                Ain = work[net[layer, IN]:net[layer, IN] + rows * k]
+                Zl = work[net[layer, Z]:net[layer, Z] + rows * m]
+                Al = work[net[layer, A]:net[layer, A] + rows * m]
                 Dl = work[d0:d0 + rows * m]
-                W = params[w_off[layer]:w_off[layer] + k * m]
-                gW = grad[w_off[layer]:w_off[layer] + k * m]
-                gb = grad[b_off[layer]:b_off[layer] + m]
-                code = act[layer]
-                alpha = params.dtype.type(act_alpha[layer])
+                W = params[net[layer, W_OFF]:net[layer, W_OFF] + k * m]
+                gW = grad[net[layer, W_OFF]:net[layer, W_OFF] + k * m]
+                gb = grad[net[layer, B_OFF]:net[layer, B_OFF] + m]
+                code = net[layer, ACT]
+                alpha = params.dtype.type(netf[layer, ALPHA])
                 if c0 >= 0 and code == c0:
                     for q in range(rows * m):
                         Dl[q] *= grad_rule(c0, Zl[q], Al[q], alpha)
@@ -316,8 +334,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
                     for q in range(rows * m):
                         Dl[q] *= grad_rule(c3, Zl[q], Al[q], alpha)
                 elif prelu and code == acts.PRELU:   # slope gradient: sum of dA * z where z <= 0
-                    slopes = params[p_off[layer]:p_off[layer] + m]
-                    g_slopes = grad[p_off[layer]:p_off[layer] + m]
+                    slopes = params[net[layer, P_OFF]:net[layer, P_OFF] + m]
+                    g_slopes = grad[net[layer, P_OFF]:net[layer, P_OFF] + m]
                     for j in range(m):
                         g_slopes[j] = 0
                     for i in range(rows):
@@ -336,22 +354,22 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised):
                 for i in range(rows):
                     for j in range(m):
                         gb[j] += Dl[i * m + j]
-                blas.gemm(1, 0, k, m, rows, 1.0, work, layers[layer, IN], work, d0, 0.0, grad,
-                          w_off[layer], args)
-                if penalised and (l1[layer] != 0 or l2[layer] != 0):
+                blas.gemm(1, 0, k, m, rows, 1.0, work, net[layer, IN], work, d0, 0.0, grad,
+                          net[layer, W_OFF], args)
+                if penalised and (netf[layer, L1] != 0 or netf[layer, L2] != 0):
                     for q in range(k * m):
                         w = W[q]
-                        value += l1[layer] * abs(w) + l2[layer] * w * w
-                        gW[q] += l1[layer] * ((w > 0) - (w < 0)) + 2 * l2[layer] * w
+                        value += netf[layer, L1] * abs(w) + netf[layer, L2] * w * w
+                        gW[q] += netf[layer, L1] * ((w > 0) - (w < 0)) + 2 * netf[layer, L2] * w
                 if layer == 0:
                     break
                 # input gradient dA_prev = dZ @ W.T, then the dropout mask of this layer's input
                 ping = 1 - ping
                 e0 = d_off + ping * d_len
-                blas.gemm(0, 1, rows, k, m, 1.0, work, d0, params, w_off[layer], 0.0, work, e0, args)
-                if dropout and training and drop[layer] > 0:
+                blas.gemm(0, 1, rows, k, m, 1.0, work, d0, params, net[layer, W_OFF], 0.0, work, e0, args)
+                if dropout and training and netf[layer, DROP] > 0:
                     E = work[e0:e0 + rows * k]
-                    Mask = work[layers[layer, MASK]:layers[layer, MASK] + rows * k]
+                    Mask = work[net[layer, MASK]:net[layer, MASK] + rows * k]
                     for q in range(rows * k):
                         E[q] *= Mask[q]
             total += value * rows
@@ -383,57 +401,65 @@ _any_forward = jitable(acts.forward_rule)
 _any_grad = jitable(acts.grad_rule)
 
 
-@jitable
 def _update(variant, opt, params, grad, state, t, h):
-    """One optimizer step ``t`` (1-based) over the flat buffer (numpy_ref.optimizer_update's
-    rules).  The step's scalars are first stored in ``h`` (of the parameter dtype), so float32
-    updates run in float32 like the reference and each loop vectorises."""
-    lr, b1, b2 = opt[S.OPT_LR], opt[S.OPT_BETA1], opt[S.OPT_BETA2]
-    h[0], h[1], h[2], h[3] = lr, opt[S.OPT_WEIGHT_DECAY], opt[S.OPT_EPS], opt[S.OPT_MOMENTUM]
-    h[4], h[5], h[6], h[7] = b1, 1 - b1, b2, 1 - b2
-    h[8], h[9] = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
-    h[10] = lr / (1 + (t - 1) * opt[S.OPT_LR_DECAY])
-    h[11], h[12] = opt[S.OPT_ALPHA], 1 - opt[S.OPT_ALPHA]
-    lr, wd, eps, mu = h[0], h[1], h[2], h[3]
-    m = state[0]
-    v = state[1]
-    n = params.shape[0]
-    if variant == SGD:
-        for i in range(n):
-            params[i] -= lr * (grad[i] + wd * params[i])
-    elif variant == NESTEROV:
-        for i in range(n):
-            g = grad[i] + wd * params[i]
-            m[i] = mu * m[i] + g
-            params[i] -= lr * (g + mu * m[i])
-    elif variant == MOMENTUM:
-        for i in range(n):
-            m[i] = mu * m[i] + grad[i] + wd * params[i]
-            params[i] -= lr * m[i]
-    elif variant == ADAGRAD:
-        clr = h[10]
-        for i in range(n):
-            g = grad[i] + wd * params[i]
-            m[i] += g * g
-            params[i] -= clr * g / (np.sqrt(m[i]) + eps)
-    elif variant == RMSPROP:
-        alpha, one_minus_alpha = h[11], h[12]
-        for i in range(n):
-            g = grad[i] + wd * params[i]
-            m[i] = alpha * m[i] + one_minus_alpha * g * g
-            params[i] -= lr * g / (np.sqrt(m[i]) + eps)
-    elif variant == RMSPROP_MOMENTUM:
-        alpha, one_minus_alpha = h[11], h[12]
-        for i in range(n):
-            g = grad[i] + wd * params[i]
-            m[i] = alpha * m[i] + one_minus_alpha * g * g
-            v[i] = mu * v[i] + g / (np.sqrt(m[i]) + eps)
-            params[i] -= lr * v[i]
-    else:  # Adam
-        b1, one_minus_b1 = h[4], h[5]
-        b2, one_minus_b2, step_size, sqrt_bc2 = h[6], h[7], h[8], h[9]
-        for i in range(n):
-            g = grad[i] + wd * params[i]
-            m[i] = b1 * m[i] + one_minus_b1 * g
-            v[i] = b2 * v[i] + one_minus_b2 * g * g
-            params[i] -= step_size * m[i] / (np.sqrt(v[i]) / sqrt_bc2 + eps)
+    """One optimizer step ``t`` (1-based) over the flat buffer with the constant update loop
+    ``variant`` (numpy_ref.optimizer_update's rules)."""
+
+
+@overload(_update, prefer_literal=True, jit_options={"fastmath": set(FASTMATH)})
+def _update_impl(variant, opt, params, grad, state, t, h):
+    kind = _literal(variant)
+
+    def update(variant, opt, params, grad, state, t, h):
+        # The step's scalars are first stored in ``h`` (of the parameter dtype), so float32
+        # updates run in float32 like the reference and each loop vectorises.
+        lr, b1, b2 = opt[S.OPT_LR], opt[S.OPT_BETA1], opt[S.OPT_BETA2]
+        h[0], h[1], h[2], h[3] = lr, opt[S.OPT_WEIGHT_DECAY], opt[S.OPT_EPS], opt[S.OPT_MOMENTUM]
+        h[4], h[5], h[6], h[7] = b1, 1 - b1, b2, 1 - b2
+        h[8], h[9] = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
+        h[10] = lr / (1 + (t - 1) * opt[S.OPT_LR_DECAY])
+        h[11], h[12] = opt[S.OPT_ALPHA], 1 - opt[S.OPT_ALPHA]
+        lr, wd, eps, mu = h[0], h[1], h[2], h[3]
+        m = state[0]
+        v = state[1]
+        n = params.shape[0]
+        if kind == SGD:
+            for i in range(n):
+                params[i] -= lr * (grad[i] + wd * params[i])
+        elif kind == NESTEROV:
+            for i in range(n):
+                g = grad[i] + wd * params[i]
+                m[i] = mu * m[i] + g
+                params[i] -= lr * (g + mu * m[i])
+        elif kind == MOMENTUM:
+            for i in range(n):
+                m[i] = mu * m[i] + grad[i] + wd * params[i]
+                params[i] -= lr * m[i]
+        elif kind == ADAGRAD:
+            clr = h[10]
+            for i in range(n):
+                g = grad[i] + wd * params[i]
+                m[i] += g * g
+                params[i] -= clr * g / (np.sqrt(m[i]) + eps)
+        elif kind == RMSPROP:
+            alpha, one_minus_alpha = h[11], h[12]
+            for i in range(n):
+                g = grad[i] + wd * params[i]
+                m[i] = alpha * m[i] + one_minus_alpha * g * g
+                params[i] -= lr * g / (np.sqrt(m[i]) + eps)
+        elif kind == RMSPROP_MOMENTUM:
+            alpha, one_minus_alpha = h[11], h[12]
+            for i in range(n):
+                g = grad[i] + wd * params[i]
+                m[i] = alpha * m[i] + one_minus_alpha * g * g
+                v[i] = mu * v[i] + g / (np.sqrt(m[i]) + eps)
+                params[i] -= lr * v[i]
+        else:  # Adam
+            b1, one_minus_b1 = h[4], h[5]
+            b2, one_minus_b2, step_size, sqrt_bc2 = h[6], h[7], h[8], h[9]
+            for i in range(n):
+                g = grad[i] + wd * params[i]
+                m[i] = b1 * m[i] + one_minus_b1 * g
+                v[i] = b2 * v[i] + one_minus_b2 * g * g
+                params[i] -= step_size * m[i] / (np.sqrt(v[i]) / sqrt_bc2 + eps)
+    return update

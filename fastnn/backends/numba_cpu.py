@@ -24,11 +24,11 @@ from . import _host_engine
 from . import _numba_blas as blas
 from . import _numba_kernels as K
 from ._host_engine import HostEngine
-from ._numba_kernels import A, IN, MASK, Z
 
 NAME = "numba"
 PREDICT_CHUNK = 4096   # rows per forward pass in forward() and evaluate()
 _NO_OPT = np.zeros(16)
+IN, MASK, Z, A = range(4)     # columns of plan()'s offsets (the kernel's table has them last)
 
 
 def plan(spec, rows, training=True):
@@ -66,35 +66,62 @@ def plan(spec, rows, training=True):
     return layers, y_off, d_off, d_len, d_off + 2 * d_len
 
 
+def layer_tables(spec, layers):
+    """The kernel's per-layer tables: ``net`` (n_layers, 10) int64 (fan_in, fan_out, activation
+    code, W/b/PReLU offsets in the flat buffer, then the workspace offsets ``layers`` of
+    :func:`plan`) and ``netf`` (n_layers, 4) float64 (activation alpha, l1, l2, dropout rate)."""
+    net = np.column_stack([spec.sizes[:-1], spec.sizes[1:], spec.act, spec.w_off, spec.b_off,
+                           spec.p_off, layers]).astype(np.int64)
+    netf = np.column_stack([spec.act_alpha, spec.l1, spec.l2, spec.drop]).astype(np.float64)
+    return np.ascontiguousarray(net), np.ascontiguousarray(netf)
+
+
 class _Workspace:
     """The work buffer of one batch size, its plan and the network's kernel."""
 
     def __init__(self, spec, rows, dtype, training):
-        self.layers, self.y_off, self.d_off, self.d_len, length = plan(spec, rows, training)
+        layers, y_off, d_off, d_len, length = plan(spec, rows, training)
         self.work = np.empty(length, dtype)
         self.grad = np.empty(spec.n_params, dtype)
         self.blas_args = blas.arguments(dtype)
-        self.rows = rows
-        self.kernel = K.kernel(*K.specialisation(spec))
+        self.ints = np.array([K.TRAIN, rows, 0, y_off, d_off, d_len], np.int64)
+        self._layers = layers
+        self._spec = self._tables = None
 
     def run(self, mode, spec, params, state, X, Y, order, opt, step, seed, out):
         """One kernel call (see :func:`fastnn.backends._numba_kernels.kernel`)."""
-        variant = K.optimizer_variant(opt) if mode == K.TRAIN else K.SGD
-        return self.kernel(mode, spec.sizes, spec.act, spec.act_alpha, spec.w_off, spec.b_off,
-                           spec.p_off, spec.l1, spec.l2, spec.drop, params, state, X, Y, order,
-                           self.rows, opt, variant, step, np.uint64(seed), self.work, self.grad,
-                           out, self.layers, self.y_off, self.d_off, self.d_len, self.blas_args)
+        if spec is not self._spec:      # the same shapes, maybe new penalties or rates
+            self._spec, self._tables = spec, layer_tables(spec, self._layers)
+            self._key = K.specialisation(spec)
+        variant = K.optimizer_variant(opt) if mode == K.TRAIN else None
+        if mode != K.TRAIN and not params.flags.writeable:
+            params = params.copy()      # e.g. a model unpickled from a read-only memory map
+        self.ints[K.MODE], self.ints[K.STEP] = mode, step
+        return K.kernel_for(self._key, variant)(self.ints, *self._tables, params, state,
+                                                 _read_only(X), _read_only(Y), order, opt,
+                                                 np.uint64(seed), self.work, self.grad, out,
+                                                 self.blas_args)
 
 
-def _inference(mode, spec, params, X, Y, out):
+def _read_only(a):
+    """A read-only view of ``a``: the kernel only reads its data, and always typing it read-only
+    means a caller's read-only array (a memory map) does not compile a kernel of its own."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+def _inference(mode, spec, params, X, Y, out=None):
     n = X.shape[0]
     space = _Workspace(spec, min(max(n, 1), PREDICT_CHUNK), params.dtype, False)
-    return space.run(mode, spec, params, _no_state(params), X, Y, np.arange(n), _NO_OPT, 0, 0,
-                     out)
+    return space.run(mode, spec, params, _unused(params), X, Y, np.arange(n), _NO_OPT, 0, 0,
+                     _unused(params) if out is None else out)
 
 
-def _no_state(params):
-    return np.empty((2, 0), params.dtype)
+def _unused(params):
+    """A writable empty 2-D array of the parameter dtype, for the arguments a mode does not use
+    (always the same array type, so no mode compiles a kernel of its own)."""
+    return np.empty((0, 0), params.dtype)
 
 
 # --- the back-end contract ---------------------------------------------------------------------------
@@ -102,13 +129,13 @@ def _no_state(params):
 
 def forward(spec, params, X, out):
     """Network outputs for ``X`` into ``out`` (see :mod:`fastnn.backends`)."""
-    _inference(K.OUTPUTS, spec, params, X, out, out)
+    _inference(K.OUTPUTS, spec, params, X, _unused(params), out)
     return out
 
 
 def evaluate(spec, params, X, Y):
     """Mean loss plus penalty and accuracy, without a gradient (see :mod:`fastnn.backends`)."""
-    total, correct = _inference(K.LOSS, spec, params, X, Y, Y)
+    total, correct = _inference(K.LOSS, spec, params, X, Y)
     n = X.shape[0]
     return total / n + _penalty(spec, params), correct / n
 
@@ -132,8 +159,8 @@ def loss_and_grad(spec, params, X, Y, grad):
     n = X.shape[0]
     space = _Workspace(spec, n, params.dtype, False)
     space.grad = grad
-    total, _ = space.run(K.GRADIENT, spec, params, _no_state(params), X, Y, np.arange(n),
-                         _NO_OPT, 0, 0, Y)
+    total, _ = space.run(K.GRADIENT, spec, params, _unused(params), X, Y, np.arange(n),
+                         _NO_OPT, 0, 0, _unused(params))
     return total / n
 
 
@@ -146,7 +173,8 @@ def workspace(spec, batch_size, dtype):
 def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers=None):
     """One epoch in one compiled call (see :mod:`fastnn.backends`); ``buffers`` from :func:`workspace`."""
     space = buffers if buffers is not None else workspace(spec, batch_size, params.dtype)
-    total, correct = space.run(K.TRAIN, spec, params, state, X, Y, order, opt, step, seed, Y)
+    total, correct = space.run(K.TRAIN, spec, params, state, X, Y, order, opt, step, seed,
+                               _unused(params))
     n = order.shape[0]
     return total / n, correct / n
 
