@@ -13,12 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ._atomic import replacing
+
 FORMAT = "fastnn-model"
 VERSION = 1
 
 
 def save(model, path):
-    """Write ``model`` (weights, layers, loss, optimizer and its state) to ``path``."""
+    """Write ``model`` (weights, layers, loss, optimizer and its state) to ``path``.
+
+    The file is replaced atomically (see :mod:`fastnn._atomic`): concurrent readers and writers
+    only ever see a whole file, and a failed save leaves the old file and no temporary one.
+    """
     model._require_weights()
     spec = {
         "format": FORMAT, "version": VERSION,
@@ -34,11 +40,8 @@ def save(model, path):
               "params": model.params}
     if model.opt_state is not None:
         arrays["opt_state"] = model.opt_state
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:     # write then rename: a crash never leaves half a file
+    with replacing(path) as handle:     # readers see the whole old or the whole new file
         np.savez(handle, **arrays)
-    tmp.replace(path)
 
 
 def load(path, backend=None):

@@ -91,4 +91,4 @@ def test_file_is_a_plain_zip_without_pickles(trained, tmp_path):
     trained[0].save(path)
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == ["opt_state.npy", "params.npy", "spec.npy"]
-    assert not (tmp_path / "model.fnn.tmp").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.fnn"]     # no temporary file
