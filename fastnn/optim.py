@@ -127,6 +127,7 @@ class Optimizer(ABC):
 
     code = -1
     _fields: tuple = ()
+    squared_rows: tuple = ()    # rows of the (2, n_params) state holding squared gradients (>= 0)
     lr = _Checked(_learning_rate)        # the base rate; a schedule scales it per epoch
     weight_decay = _Checked(_non_negative)
     schedule = _Checked(_schedule)
@@ -196,6 +197,7 @@ class AdaGrad(Optimizer):
 
     code = S.ADAGRAD
     _fields = ("lr_decay", "eps")
+    squared_rows = (0,)
     lr_decay = _Checked(_non_negative)
     eps = _Checked(_positive)
 
@@ -213,6 +215,7 @@ class RMSProp(Optimizer):
 
     code = S.RMSPROP
     _fields = ("alpha", "eps", "momentum")
+    squared_rows = (0,)
     alpha = _Checked(_fraction)
     eps = _Checked(_positive)
     momentum = _Checked(_fraction)
@@ -232,6 +235,7 @@ class Adam(Optimizer):
 
     code = S.ADAM
     _fields = ("beta1", "beta2", "eps")
+    squared_rows = (1,)
     beta1 = _Checked(_fraction)
     beta2 = _Checked(_fraction)
     eps = _Checked(_positive)
