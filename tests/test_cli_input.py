@@ -56,6 +56,22 @@ def test_duplicate_column_names_are_refused(tmp_path, capsys, header, message):
     assert "accuracy" not in captured.out
 
 
+def test_a_value_too_large_for_float32_training_is_refused(tmp_path, capsys):
+    """Found by tests/test_fuzz.py: 1.6e154 overflowed the standard deviation (a traceback)."""
+    rows = "\n".join(f"{v},0,{i % 2}" for i, v in enumerate([1.6e154] + [0.0] * 9))
+    data = _csv(tmp_path / "d.csv", "a,b,y\n" + rows + "\n")
+    captured = _error(capsys, ["train", "--csv", data, "--target", "y", "--out", tmp_path / "m.fnn"])
+    assert f"column 'a', row 1 (line 2) of {data} is 1.6e+154, beyond ±1e+30" in captured.err
+
+
+def test_predict_rows_whose_scaled_values_overflow_float32(capsys, saved):
+    path, info, _ = saved
+    _sidecar.write(path, {**info, "std": [1e-20, 1.0]})
+    rows = _csv(path.parent / "big.csv", "a,b\n1e25,0\n")
+    captured = _error(capsys, ["predict", path, "--csv", rows])
+    assert f"--csv {rows}: X holds values too large for float32" in captured.err
+
+
 # --- item 13: linear column lookup, bounded lines -------------------------------------------------
 
 class CountingName(str):

@@ -35,7 +35,10 @@ def run(args):
     _sidecar.check_model(info, model, model_path)
     header, rows = _table.read_csv(args.csv)
     X = _table.features(header, rows, info["features"], args.csv)
-    values = predictions(model, info, X)
+    try:
+        values = predictions(model, info, X)
+    except ValueError as exc:       # the library's checks, e.g. scaled values overflow float32
+        raise CLIError(f"--csv {args.csv}: {exc}") from None
     column = info.get("target") or "prediction"
     if out is None:
         _write(sys.stdout, column, values)

@@ -19,6 +19,7 @@ from ._errors import CLIError
 MAX_CLASSES = 20       # an all-integer target with at most this many values is a class label
 MAX_LINE_CHARS = 1 << 22    # 4 Mi characters: 100,000 columns of 40-character numbers
 MAX_COLUMNS = 100_000
+MAX_MAGNITUDE = 1e30        # fastnn trains in float32 (max 3.4e38) and squares values to scale them
 
 
 def read_csv(path):
@@ -75,22 +76,28 @@ def column_index(header, name, path, flag, positions=None):
 
 
 def numeric_column(rows, index, name, path):
-    """Column ``index`` as float64; empty, NaN, infinite or non-numeric cells are errors."""
+    """Column ``index`` as float64; empty, NaN, infinite, huge or non-numeric cells are errors."""
     values = np.empty(len(rows))
     for number, row in enumerate(rows, start=1):
         cell = row[index]
+        where = f"column {name!r}, row {number} (line {number + 1}) of {path}"
         try:
             value = float(cell)
         except ValueError:
-            where = f"column {name!r}, row {number} (line {number + 1}) of {path}"
             if not cell:
                 raise CLIError(f"{where} is empty; fill or drop missing values first") from None
             raise CLIError(f"{where} holds {cell!r}, which is not a number") from None
         if not math.isfinite(value):
-            raise CLIError(f"column {name!r}, row {number} (line {number + 1}) of {path} is "
-                           f"{cell!r}; fill or drop NaN/infinite values first")
+            raise CLIError(f"{where} is {cell!r}; fill or drop NaN/infinite values first")
+        _check_magnitude(value, where)
         values[number - 1] = value
     return values
+
+
+def _check_magnitude(value, where):
+    if abs(value) > MAX_MAGNITUDE:
+        raise CLIError(f"{where} is {value:g}, beyond ±{MAX_MAGNITUDE:g}; fastnn trains in "
+                       f"float32, so rescale this column (e.g. divide it by a power of ten)")
 
 
 def features(header, rows, names, path):
@@ -127,6 +134,9 @@ def target(rows, index, name, path, task):
         if values is None:
             raise CLIError(f"--task regression needs a numeric --target, but column {name!r} of "
                            f"{path} holds text such as {cells[0]!r}")
+        for number, value in enumerate(values, start=1):
+            _check_magnitude(value, f"--target: column {name!r}, row {number} (line {number + 1}) "
+                                    f"of {path}")
         return values, task
     if values is not None and np.array_equal(values, np.round(values)):
         return values.astype(np.int64), task

@@ -125,6 +125,22 @@ def run(args):
     if (task == "regression") != (loss == "mse"):
         raise CLIError(f"--loss {loss} does not fit a {task} target; use --loss "
                        f"{DEFAULT_LOSS[task]} (or --task to override the detected task)")
+    try:
+        model, scaling, report = fit_and_report(args, X, y, task, loss)
+    except ValueError as exc:       # the library's own checks of the data, e.g. a float32 overflow
+        raise CLIError(f"{'--csv' if args.csv else '--dataset'} {source}: {exc}") from None
+    try:
+        model.save(out)
+        _sidecar.write(out, {"task": task, "features": names, "target": target_name,
+                             "source": source, **scaling, "metrics": report})
+    except OSError as exc:          # e.g. a full disk; the save left no partial file behind
+        raise CLIError(f"--out {out}: cannot save the model: {exc}") from None
+    print(f"saved {out} and {sidecar}")
+    return 0
+
+
+def fit_and_report(args, X, y, task, loss):
+    """Split, scale, train and print the metrics: ``(model, sidecar scaling fields, metrics)``."""
     X_train, X_test, y_train, y_test = split(X, y, task, args)
     Xs, mean, std = preprocessing.standardize(X_train)
     Y, n_out, classes = encode_target(y_train, task, loss)
@@ -150,13 +166,6 @@ def run(args):
     print(f"{timer.summary()} on {model.backend}")
     for part, values in report.items():
         print(f"{part:>5}: " + ", ".join(f"{k} {v:.4f}" for k, v in values.items()))
-    try:
-        model.save(out)
-        _sidecar.write(out, {
-            "task": task, "features": names, "target": target_name, "source": source,
-            "mean": mean.tolist(), "std": std.tolist(), "y_mean": y_scale[0], "y_std": y_scale[1],
-            "classes": None if classes is None else classes.tolist(), "metrics": report})
-    except OSError as exc:          # e.g. a full disk; the save left no partial file behind
-        raise CLIError(f"--out {out}: cannot save the model: {exc}") from None
-    print(f"saved {out} and {sidecar}")
-    return 0
+    scaling = {"mean": mean.tolist(), "std": std.tolist(), "y_mean": y_scale[0],
+               "y_std": y_scale[1], "classes": None if classes is None else classes.tolist()}
+    return model, scaling, report
