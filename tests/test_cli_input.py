@@ -64,6 +64,12 @@ def test_a_value_too_large_for_float32_training_is_refused(tmp_path, capsys):
     assert f"column 'a', row 1 (line 2) of {data} is 1.6e+154, beyond ±1e+30" in captured.err
 
 
+def test_huge_integral_labels_stay_distinct_classes():
+    """Found by tests/test_fuzz.py: 1e300 and 2e300 both became int64 -2**63, one class."""
+    y, task = _table.target([["1e300"], ["2e300"], ["1e300"]], 0, "y", "d.csv", "classification")
+    assert task == "classification" and len(set(y.tolist())) == 2
+
+
 def test_predict_rows_whose_scaled_values_overflow_float32(capsys, saved):
     path, info, _ = saved
     _sidecar.write(path, {**info, "std": [1e-20, 1.0]})

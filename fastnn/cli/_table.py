@@ -138,6 +138,7 @@ def target(rows, index, name, path, task):
             _check_magnitude(value, f"--target: column {name!r}, row {number} (line {number + 1}) "
                                     f"of {path}")
         return values, task
-    if values is not None and np.array_equal(values, np.round(values)):
+    if values is not None and np.array_equal(values, np.round(values)) and (
+            np.abs(values).max() < 2 ** 53):            # beyond that, int64 labels could merge
         return values.astype(np.int64), task
     return np.array(cells), task
