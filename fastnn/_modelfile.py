@@ -57,6 +57,9 @@ class ModelFileError(ValueError):
         super().__init__(f"{path}: {problem}")
         self.path, self.problem = str(path), problem
 
+    def __reduce__(self):           # picklable, e.g. raised in a worker process
+        return type(self), (self.path, self.problem)
+
 
 @dataclass
 class ModelFile:

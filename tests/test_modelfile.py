@@ -3,6 +3,7 @@
 Each case below raised something else before (TypeError, OverflowError, RecursionError, ...),
 loaded broken contents, or allocated gigabytes for a kilobyte file.
 """
+import pickle
 import re
 import subprocess
 import sys
@@ -119,6 +120,8 @@ def test_model_file_error_is_a_value_error_with_the_path_and_problem(tmp_path):
         fastnn.load(path)
     assert isinstance(info.value, fastnn.ModelFileError) and "ModelFileError" in fastnn.__all__
     assert (info.value.path, info.value.problem) == (str(path), str(info.value)[len(f"{path}: "):])
+    copy = pickle.loads(pickle.dumps(info.value))          # e.g. from a worker process
+    assert (str(copy), copy.path) == (str(info.value), str(path))
 
 
 def test_a_bad_backend_argument_is_the_callers_error(tmp_path):
