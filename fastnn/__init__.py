@@ -6,6 +6,7 @@
 """
 from . import backends, callbacks, datasets, optim, preprocessing
 from ._threads import get_num_threads, set_num_threads
+from ._modelfile import ModelFileError
 from .gradcheck import gradcheck
 from .io import load, save
 from .layers import Dense, Dropout
@@ -16,6 +17,6 @@ from .estimators import (LinearRegression, LogisticRegression, MLPClassifier, ML
 __version__ = "0.1.0"
 __all__ = ["Sequential", "Dense", "Dropout", "DivergenceError", "optim", "callbacks", "backends",
            "datasets", "preprocessing",
-           "gradcheck", "save", "load", "set_num_threads", "get_num_threads", "__version__",
+           "gradcheck", "save", "load", "ModelFileError", "set_num_threads", "get_num_threads", "__version__",
            "MLPClassifier", "MLPRegressor", "LinearRegression", "LogisticRegression",
            "SoftmaxRegression"]

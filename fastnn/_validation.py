@@ -23,12 +23,24 @@ def as_float_array(a, name, dtype):
         raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one sample")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         raise ValueError(f"{name} contains NaN or infinite values (first at index {bad}); "
                          f"remove or impute them before training")
-    return arr
+    return convert(arr, name, dtype)
+
+
+def convert(arr, name, dtype):
+    """Finite ``arr`` as C-contiguous ``dtype``; values that overflow it (1e300 in float32) are
+    the caller's to scale, so they are named here rather than reported later as a divergence."""
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(out).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        raise ValueError(f"{name} holds values too large for {np.dtype(dtype).name} "
+                         f"({arr[bad]:g} at index {bad}); scale {name} (e.g. standardize it) or "
+                         f"use dtype='float64'")
+    return out
 
 
 def check_X(X, n_features, dtype, name="X"):
@@ -74,7 +86,7 @@ def check_targets(y, loss, n_out, n_samples, dtype, name="y"):
         if not (set(values) <= {0.0, 1.0} or set(values) <= {-1.0, 1.0}):
             raise ValueError(f"{name} must be labels 0/1 or -1/+1 for hinge, got {values[:5]}")
         arr = np.where(arr > 0, 1.0, -1.0)
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return convert(arr, name, dtype)
 
 
 def _one_hot(labels, n_classes, name, dtype):

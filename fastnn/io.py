@@ -2,23 +2,26 @@
 
 File layout (format ``fastnn-model``, version 1): ``spec.npy`` holds the UTF-8 JSON spec (layers,
 input width, loss, optimizer config, back end, dtype, epoch and step counters); ``params.npy`` the
-flat parameter buffer; ``opt_state.npy`` the optimizer state when there is one.  Loading uses
-``allow_pickle=False``, so a file can never run code.
+flat parameter buffer; ``opt_state.npy`` the optimizer state when there is one.  A file can never
+run code (no pickles), loading one costs memory bounded by its size (:mod:`fastnn._modelfile`)
+and saving replaces it atomically (:mod:`fastnn._atomic`).
 """
 from __future__ import annotations
 
 import json
-import zipfile
-from pathlib import Path
 
 import numpy as np
 
-FORMAT = "fastnn-model"
-VERSION = 1
+from ._atomic import replacing
+from ._modelfile import FORMAT, VERSION, ModelFileError, read
 
 
 def save(model, path):
-    """Write ``model`` (weights, layers, loss, optimizer and its state) to ``path``."""
+    """Write ``model`` (weights, layers, loss, optimizer and its state) to ``path``.
+
+    The file is replaced atomically: concurrent readers and writers only ever see a whole file,
+    and a failed save leaves the old file and no temporary one.
+    """
     model._require_weights()
     spec = {
         "format": FORMAT, "version": VERSION,
@@ -34,66 +37,35 @@ def save(model, path):
               "params": model.params}
     if model.opt_state is not None:
         arrays["opt_state"] = model.opt_state
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:     # write then rename: a crash never leaves half a file
+    with replacing(path) as handle:
         np.savez(handle, **arrays)
-    tmp.replace(path)
 
 
 def load(path, backend=None):
     """Read a model written by :func:`save`; ``backend`` overrides the saved one.
 
-    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the problem for a
-    truncated, corrupt, foreign or newer-version file.
+    Raises ``FileNotFoundError`` for a missing file and :class:`fastnn.ModelFileError` (a
+    ``ValueError``) naming the file and the problem for a truncated, corrupt, foreign, inconsistent
+    or newer-version file.  Every size is checked before anything is allocated.
     """
-    from .layers import from_config
+    from . import backends
     from .model import Sequential
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no fastnn model file at {path}")
+    if backend is not None:
+        backends.resolve(backend)       # a bad argument is the caller's error, not the file's
+    saved = read(path)
+    model = Sequential(saved.layers, input_dim=saved.input_dim)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as exc:
-        raise ValueError(f"{path} is not a readable fastnn model file (truncated or corrupt?): "
-                         f"{exc}") from exc
-    if "spec" not in arrays or "params" not in arrays:
-        raise ValueError(f"{path} is not a fastnn model file: it lacks the 'spec' or 'params' entry")
-    try:
-        spec = json.loads(arrays["spec"].tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} has a corrupt model spec: {exc}") from exc
-    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a fastnn model file (format {spec.get('format')!r})")
-    if spec.get("version") != VERSION:
-        raise ValueError(f"{path} is format version {spec.get('version')}; this fastnn reads "
-                         f"version {VERSION}. Upgrade fastnn to read it")
-    try:
-        model = Sequential([from_config(c) for c in spec["layers"]], input_dim=spec["input_dim"])
-        if spec["loss"]:
-            model.compile(spec["loss"], _optimizer(spec["optimizer"]),
-                          backend=backend or _usable(spec["backend"]), dtype=spec["dtype"])
-        model.reset_weights()
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"{path} has an incomplete model spec (missing {exc})") from exc
-    params = arrays["params"]
-    if params.shape != model.params.shape:
-        raise ValueError(f"{path} holds {params.size} parameters but its layers need "
-                         f"{model.params.size}; the file is corrupt")
-    if not np.isfinite(params).all():
-        raise ValueError(f"{path} holds NaN or infinite weights")
-    model.params = params.astype(model.dtype)
-    if "opt_state" in arrays and arrays["opt_state"].shape == (2, params.size):
-        model.opt_state = arrays["opt_state"].astype(model.dtype)
-    model.epoch, model.step = int(spec.get("epoch", 0)), int(spec.get("step", 0))
+        if saved.loss:
+            model.compile(saved.loss, saved.optimizer, dtype=saved.dtype,
+                          backend=backend or _usable(saved.backend))
+        else:
+            model.reset_weights()
+    except ValueError as exc:           # e.g. a cross-entropy loss after a tanh output layer
+        raise ModelFileError(path, f"its spec is inconsistent: {exc}") from None
+    model.params, model.opt_state = saved.params, saved.opt_state
+    model.epoch, model.step = saved.epoch, saved.step
     return model
-
-
-def _optimizer(config):
-    from . import optim
-    return optim.from_config(config) if config else "sgd"
 
 
 def _usable(name):

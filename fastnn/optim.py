@@ -39,6 +39,37 @@ def _fraction(value, name):
     return float(value)
 
 
+def _learning_rate(value, name):
+    return _positive(value, "learning rate lr")
+
+
+def _non_negative(value, name):
+    return _positive(value, name, allow_zero=True)
+
+
+def _schedule(value, name):
+    if value is not None and not callable(value):
+        raise ValueError(f"{name} must be callable (lr, epoch) -> lr, got {value!r}")
+    return value
+
+
+class _Checked:
+    """A hyper-parameter checked by ``check(value, name)`` on every assignment, so a value changed
+    after construction (by a user or the GUI) is refused at once instead of inside a kernel."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else getattr(obj, self.slot)
+
+    def __set__(self, obj, value):
+        setattr(obj, self.slot, self.check(value, self.name))
+
+
 # --- learning-rate schedules -----------------------------------------------------------------------
 
 
@@ -96,22 +127,15 @@ class Optimizer(ABC):
 
     code = -1
     _fields: tuple = ()
+    squared_rows: tuple = ()    # rows of the (2, n_params) state holding squared gradients (>= 0)
+    lr = _Checked(_learning_rate)        # the base rate; a schedule scales it per epoch
+    weight_decay = _Checked(_non_negative)
+    schedule = _Checked(_schedule)
 
     def __init__(self, lr, weight_decay=0.0, schedule=None):
         self.lr = lr
-        self.weight_decay = _positive(weight_decay, "weight_decay", allow_zero=True)
-        if schedule is not None and not callable(schedule):
-            raise ValueError(f"schedule must be callable (lr, epoch) -> lr, got {schedule!r}")
+        self.weight_decay = weight_decay
         self.schedule = schedule
-
-    @property
-    def lr(self) -> float:
-        """The base learning rate (a schedule scales it per epoch)."""
-        return self._lr
-
-    @lr.setter
-    def lr(self, value):
-        self._lr = _positive(value, "learning rate lr")
 
     def lr_at(self, epoch: int) -> float:
         """Learning rate used during ``epoch`` (0-based)."""
@@ -149,15 +173,21 @@ class SGD(Optimizer):
 
     code = S.SGD
     _fields = ("momentum", "nesterov")
+    momentum = _Checked(_fraction)
+    nesterov = _Checked(lambda value, name: bool(value))
 
     def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
-        self.momentum = _fraction(momentum, "momentum")
-        if nesterov and self.momentum == 0:
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self._check_nesterov()
+
+    def _check_nesterov(self):
+        if self.nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs a momentum > 0 (as in PyTorch)")
-        self.nesterov = bool(nesterov)
 
     def _pack(self, opt):
+        self._check_nesterov()      # momentum may have been set to 0 after construction
         opt[S.OPT_MOMENTUM] = self.momentum
         opt[S.OPT_NESTEROV] = float(self.nesterov)
 
@@ -167,11 +197,13 @@ class AdaGrad(Optimizer):
 
     code = S.ADAGRAD
     _fields = ("lr_decay", "eps")
+    squared_rows = (0,)
+    lr_decay = _Checked(_non_negative)
+    eps = _Checked(_positive)
 
     def __init__(self, lr=0.01, lr_decay=0.0, eps=1e-10, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
-        self.lr_decay = _positive(lr_decay, "lr_decay", allow_zero=True)
-        self.eps = _positive(eps, "eps")
+        self.lr_decay, self.eps = lr_decay, eps
 
     def _pack(self, opt):
         opt[S.OPT_LR_DECAY] = self.lr_decay
@@ -183,12 +215,14 @@ class RMSProp(Optimizer):
 
     code = S.RMSPROP
     _fields = ("alpha", "eps", "momentum")
+    squared_rows = (0,)
+    alpha = _Checked(_fraction)
+    eps = _Checked(_positive)
+    momentum = _Checked(_fraction)
 
     def __init__(self, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
-        self.alpha = _fraction(alpha, "alpha")
-        self.eps = _positive(eps, "eps")
-        self.momentum = _fraction(momentum, "momentum")
+        self.alpha, self.eps, self.momentum = alpha, eps, momentum
 
     def _pack(self, opt):
         opt[S.OPT_ALPHA] = self.alpha
@@ -201,12 +235,14 @@ class Adam(Optimizer):
 
     code = S.ADAM
     _fields = ("beta1", "beta2", "eps")
+    squared_rows = (1,)
+    beta1 = _Checked(_fraction)
+    beta2 = _Checked(_fraction)
+    eps = _Checked(_positive)
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
-        self.beta1 = _fraction(beta1, "beta1")
-        self.beta2 = _fraction(beta2, "beta2")
-        self.eps = _positive(eps, "eps")
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
     def _pack(self, opt):
         opt[S.OPT_BETA1] = self.beta1

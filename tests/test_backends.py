@@ -68,3 +68,36 @@ def test_without_numba_auto_falls_back_and_trains():
     chosen, numba_ok = result.stdout.split()
     assert numba_ok == "False"
     assert chosen == [n for n in ("cython", "numpy") if n in backends.available()][0]
+
+
+@pytest.mark.parametrize("error", ["OSError", "RuntimeError"])
+def test_a_broken_numba_install_falls_back_like_a_missing_one(tmp_path, error):
+    """``import numba`` failing with OSError (a missing llvmlite library) or RuntimeError is a
+    broken install: auto must skip numba (and cuda) exactly as when numba is not installed."""
+    (tmp_path / "numba").mkdir()
+    (tmp_path / "numba" / "__init__.py").write_text(f"raise {error}('libllvmlite.so: cannot open')\n")
+    code = (
+        "import fastnn\n"
+        "net = fastnn.Sequential([fastnn.Dense(2)], input_dim=2)\n"
+        "net.compile('softmax_cross_entropy', 'adam', seed=0)\n"
+        "status = fastnn.backends.status()\n"
+        "print(net.backend, status['numba'][0], status['cuda'][0])\n"
+        "print(status['numba'][1])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env.pop("FASTNN_BACKEND", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    first, reason = result.stdout.splitlines()
+    assert first.split() == [[n for n in ("cython", "numpy") if n in backends.available()][0],
+                             "False", "False"]
+    assert reason == (f"its import failed, so the installation looks broken "
+                      f"({error}: libllvmlite.so: cannot open)")
+
+
+def test_an_empty_fastnn_backend_means_unset(monkeypatch):
+    monkeypatch.setenv("FASTNN_BACKEND", "")
+    assert backends.resolve(None) == backends.available()[0]
+    monkeypatch.setenv("FASTNN_BACKEND", "  ")
+    assert backends.resolve(None) == backends.available()[0]

@@ -89,7 +89,7 @@ def test_bad_csv_gives_a_clear_message_and_exit_2(tmp_path, capsys, content, mes
     (["train", "--dataset", "spiral", "--test-size", "1.5"], "argument --test-size: expected a fraction"),
     (["train", "--dataset", "nope"], "argument --dataset: invalid choice"),
     (["train", "--dataset", "sine", "--loss", "hinge"], "--loss hinge does not fit a regression target"),
-    (["predict", "nomodel.fnn", "--csv", "DATA"], "no sidecar nomodel.fnn.json"),
+    (["predict", "nomodel.fnn", "--csv", "DATA"], "MODEL: no such model file: nomodel.fnn"),
 ])
 def test_bad_arguments_name_the_flag(tmp_path, monkeypatch, capsys, labelled_csv, argv, message):
     monkeypatch.chdir(tmp_path)

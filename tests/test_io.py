@@ -1,5 +1,6 @@
 """Save/load: identical predictions, and clear errors for broken files."""
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -45,14 +46,14 @@ def test_truncated_file(trained, tmp_path):
     path = tmp_path / "model.fnn"
     trained[0].save(path)
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(ValueError, match="is not a readable fastnn model file"):
+    with pytest.raises(fastnn.ModelFileError, match=re.escape(f"{path}: not a readable fastnn model file")):
         fastnn.load(path)
 
 
 def test_garbage_file(tmp_path):
     path = tmp_path / "model.fnn"
     path.write_bytes(b"definitely not a model")
-    with pytest.raises(ValueError, match="is not a readable fastnn model file"):
+    with pytest.raises(fastnn.ModelFileError, match="not a readable fastnn model file"):
         fastnn.load(path)
 
 
@@ -70,11 +71,12 @@ def _rewrite(path, tmp_path, **changes):
 
 
 @pytest.mark.parametrize("changes, match", [
-    ({"spec": {"version": 99}}, "is format version 99; this fastnn reads version 1"),
-    ({"spec": {"format": "other"}}, "is not a fastnn model file"),
-    ({"params": np.zeros(5, np.float32)}, "holds 5 parameters but its layers need"),
-    ({"params": None}, "holds NaN or infinite weights"),
-    ({"spec": {"layers": [{"type": "Conv2D"}]}}, "unknown layer type 'Conv2D'"),
+    ({"spec": {"version": 99}}, "format version 99; this fastnn reads version 1"),
+    ({"spec": {"format": "other"}}, "not a fastnn model file"),
+    ({"params": np.zeros(5, np.float32)}, r"params.npy holds <f4 of shape \(5,\); expected floats "
+                                          r"of shape \(51,\) \(the spec's layers have 51 parameters\)"),
+    ({"params": None}, "params.npy holds NaN or infinite values"),
+    ({"spec": {"layers": [{"type": "Conv2D"}]}}, r"spec layer 0 \({'type': 'Conv2D'}\) is invalid: unknown layer type 'Conv2D'"),
 ])
 def test_wrong_content(trained, tmp_path, changes, match):
     net = trained[0]
@@ -82,8 +84,9 @@ def test_wrong_content(trained, tmp_path, changes, match):
     net.save(path)
     if "params" in changes and changes["params"] is None:
         changes["params"] = np.full_like(net.params, np.nan)
-    with pytest.raises(ValueError, match=match):
-        fastnn.load(_rewrite(path, tmp_path, **changes))
+    edited = _rewrite(path, tmp_path, **changes)
+    with pytest.raises(fastnn.ModelFileError, match=re.escape(f"{edited}: ") + match):
+        fastnn.load(edited)
 
 
 def test_file_is_a_plain_zip_without_pickles(trained, tmp_path):
@@ -91,4 +94,4 @@ def test_file_is_a_plain_zip_without_pickles(trained, tmp_path):
     trained[0].save(path)
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == ["opt_state.npy", "params.npy", "spec.npy"]
-    assert not (tmp_path / "model.fnn.tmp").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.fnn"]     # no temporary file

@@ -128,3 +128,27 @@ def test_learning_rate_change_between_fits_takes_effect():
     assert net.get_weights()[0][0][0, 0] == pytest.approx(0.5 + 0.2 * 4)
     with pytest.raises(ValueError, match="learning rate lr must be a positive"):
         net.optimizer.lr = 0
+
+
+@pytest.mark.parametrize("make, field, value, match", [
+    (Adam, "beta1", 1.0, r"beta1 must be in \[0, 1\), got 1.0"),
+    (Adam, "beta2", -0.5, r"beta2 must be a non-negative finite number, got -0.5"),
+    (Adam, "eps", 0.0, "eps must be a positive finite number, got 0.0"),
+    (SGD, "momentum", 1.0, r"momentum must be in \[0, 1\), got 1.0"),
+    (fastnn.optim.AdaGrad, "lr_decay", float("inf"), "lr_decay must be a non-negative finite"),
+    (fastnn.optim.RMSProp, "alpha", float("nan"), "alpha must be a non-negative finite"),
+    (SGD, "weight_decay", -1.0, "weight_decay must be a non-negative finite number, got -1.0"),
+    (SGD, "schedule", 3, "schedule must be callable"),
+])
+def test_hyper_parameters_changed_after_construction_are_checked(make, field, value, match):
+    optimizer = make()
+    with pytest.raises(ValueError, match=match):
+        setattr(optimizer, field, value)
+    assert optimizer.get_config() == make().get_config()      # the bad value was not kept
+
+
+def test_nesterov_without_momentum_after_construction_is_refused_before_training():
+    optimizer = SGD(momentum=0.9, nesterov=True)
+    optimizer.momentum = 0.0
+    with pytest.raises(ValueError, match="nesterov=True needs a momentum > 0"):
+        optimizer.pack(0)

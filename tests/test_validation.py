@@ -104,3 +104,17 @@ def test_binary_labels(loss, y, match):
 def test_predict_rejects_wrong_width(net):
     with pytest.raises(ValueError, match="X has 1 features but the first Dense layer expects 2"):
         net.predict(np.zeros((3, 1)))
+
+
+@pytest.mark.parametrize("X, y, match", [
+    (X_OK, np.array([1e300, 0, 0, 0, 0]), r"y holds values too large for float32 \(1e\+300 at index "
+                                           r"\(0, 0\)\); scale y \(e.g. standardize it\)"),
+    (np.array([[0, -1e300]] * 5), np.zeros(5), r"X holds values too large for float32 \(-1e\+300 at "
+                                                 r"index \(0, 1\)\); scale X"),
+])
+def test_values_that_overflow_the_model_dtype_are_named(X, y, match):
+    """float64 inputs that become inf in float32 are the caller's data, not a divergence."""
+    model = fastnn.Sequential([fastnn.Dense(1)], input_dim=2)
+    model.compile("mse", seed=0)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y)

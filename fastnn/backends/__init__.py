@@ -63,6 +63,9 @@ def _load(name: str):
             _cache[name] = (module if ok else None, reason)
         except ImportError as exc:
             _cache[name] = (None, f"{exc}")
+        except (OSError, RuntimeError) as exc:     # e.g. llvmlite's shared library fails to load
+            _cache[name] = (None, f"its import failed, so the installation looks broken "
+                                  f"({type(exc).__name__}: {exc})")
     return _cache[name]
 
 
@@ -78,8 +81,8 @@ def available() -> list:
 
 def resolve(name=None) -> str:
     """The back-end name to use for ``name`` (None or 'auto' picks the first available)."""
-    if name is None:
-        name = os.environ.get("FASTNN_BACKEND", "auto")
+    if name is None:        # an empty or blank variable means unset
+        name = os.environ.get("FASTNN_BACKEND", "").strip() or "auto"
     if not isinstance(name, str):
         raise TypeError(f"backend must be a string, got {type(name).__name__}")
     name = name.lower()

@@ -7,12 +7,13 @@
 ``fastnn bench``   the benchmark harness (:mod:`fastnn.bench.cli`)
 
 Errors in arguments or files print ``fastnn: error: ...`` (naming the flag, column and row) and
-exit with status 2, without a traceback.
+exit with status 2, without a traceback.  Output into a closed pipe (``fastnn predict ... | head``)
+ends quietly with status 1, as Python's documentation recommends.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
+import os
 import sys
 
 from ._errors import CLIError
@@ -54,6 +55,19 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("fastnn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return 1
+
+
+def _stdout_to_devnull():
+    """After EPIPE, point stdout at devnull so the flush at exit cannot raise again (the recipe in
+    the documentation of Python's signal module, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):   # stdout without a file descriptor (captured in tests)
+        pass
 
 
 if __name__ == "__main__":     # pragma: no cover

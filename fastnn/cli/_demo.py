@@ -5,17 +5,18 @@ summary, and says how to get the picture: ``pip install "fastnn[gui]"``.
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from .. import datasets, optim, preprocessing
 from ..layers import Dense
 from ..model import Sequential
-from . import _render
+from . import _paths, _render
+from ._errors import CLIError
 from ._timing import EpochTimer
 
 
 def run(args):
+    out = _paths.output(args.out, "demo.png")
     X, y = datasets.get(args.dataset, n_samples=400, noise=datasets.info(args.dataset).typical_noise,
                         seed=args.seed)
     Xs, mean, std = preprocessing.standardize(X)
@@ -35,6 +36,9 @@ def run(args):
         return 0
     title = f"{args.dataset}: accuracy {accuracy:.3f} after {args.epochs} epochs"
     predict = lambda grid: model.predict(((grid - mean) / std).astype(np.float32))  # noqa: E731
-    _render.render(QtGui, args.out, predict, X, y, history.history["loss"], title)
-    print(f"demo: wrote {args.out}")
+    try:
+        _render.render(QtGui, out, predict, X, y, history.history["loss"], title)
+    except OSError as exc:
+        raise CLIError(f"--out {out}: {exc}") from None
+    print(f"demo: wrote {out}")
     return 0

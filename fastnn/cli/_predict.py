@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import io, preprocessing
-from . import _sidecar, _table
+from . import _paths, _sidecar, _table
 from ._errors import CLIError
 
 
@@ -22,21 +22,33 @@ def predictions(model, info, X):
 
 
 def run(args):
-    info = _sidecar.read(args.model)
+    out = _paths.output(args.out, "predictions.csv") if args.out else None
+    model_path = Path(args.model)
+    if not model_path.is_file():
+        raise CLIError(f"MODEL: no such model file: {model_path}"
+                       + (" (that is a directory)" if model_path.is_dir() else ""))
+    info = _sidecar.read(model_path)
     try:
-        model = io.load(args.model)
-    except (FileNotFoundError, ValueError) as exc:
+        model = io.load(model_path)
+    except (OSError, ValueError) as exc:        # ValueError: fastnn.ModelFileError
         raise CLIError(f"MODEL: {exc}") from None
+    _sidecar.check_model(info, model, model_path)
     header, rows = _table.read_csv(args.csv)
     X = _table.features(header, rows, info["features"], args.csv)
-    values = predictions(model, info, X)
+    try:
+        values = predictions(model, info, X)
+    except ValueError as exc:       # the library's checks, e.g. scaled values overflow float32
+        raise CLIError(f"--csv {args.csv}: {exc}") from None
     column = info.get("target") or "prediction"
-    if args.out:
-        with open(Path(args.out), "w", newline="") as handle:
-            _write(handle, column, values)
-        print(f"wrote {len(values)} predictions to {args.out}")
-    else:
+    if out is None:
         _write(sys.stdout, column, values)
+        return 0
+    try:
+        with open(out, "w", newline="") as handle:
+            _write(handle, column, values)
+    except OSError as exc:
+        raise CLIError(f"--out {out}: cannot write the predictions: {exc}") from None
+    print(f"wrote {len(values)} predictions to {out}")
     return 0
 
 

@@ -6,19 +6,22 @@ task and class labels to the ``<out>.json`` sidecar (see :mod:`._sidecar`).
 """
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 import numpy as np
 
 from .. import datasets, optim, preprocessing
 from ..layers import Dense
 from ..model import DivergenceError, Sequential
-from . import _sidecar, _table
+from . import _paths, _sidecar, _table
 from ._errors import CLIError
 from ._timing import EpochTimer
 
 DEFAULT_LOSS = {"classification": "softmax_cross_entropy", "regression": "mse"}
 BINARY_ONLY = ("binary_cross_entropy", "hinge")
+# Training memory per parameter: the float64 initial draw and the float32 weights, optimizer
+# state (two rows), gradient and kept snapshot.
+BYTES_PER_PARAM = 32
 
 
 def load_dataset(args):
@@ -62,7 +65,27 @@ def encode_target(y, task, loss):
     return codes, len(classes), classes
 
 
+def check_size(args, n_features, n_out):
+    """Refuse a network whose training would need more memory than the machine has."""
+    widths = [n_features, *args.hidden, n_out]
+    n_params = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(widths, widths[1:]))
+    need, have = n_params * BYTES_PER_PARAM, _physical_memory()
+    if have and need > have:
+        raise CLIError(f"--hidden {','.join(map(str, args.hidden))}: the network would have "
+                       f"{n_params:,} parameters, about {need / 2**30:,.0f} GiB to train, more than "
+                       f"this machine's {have / 2**30:,.0f} GiB; use narrower layers")
+
+
+def _physical_memory():
+    """Bytes of RAM, or None where the platform does not say (then MemoryError is the guard)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def build_model(args, n_features, n_out, loss):
+    check_size(args, n_features, n_out)
     layers = [Dense(width, activation=args.activation) for width in args.hidden]
     model = Sequential(layers + [Dense(n_out)], input_dim=n_features)
     optimizer = optim.get(args.optimizer)
@@ -92,11 +115,32 @@ def split(X, y, task, args):
 
 
 def run(args):
+    out = _paths.output(args.out, "model.fnn")
+    sidecar = _sidecar.path_for(out)
+    if sidecar.is_dir():
+        raise CLIError(f"--out: the sidecar {sidecar} is a directory; remove it or choose another "
+                       f"--out")
     X, y, task, names, target_name, source = load_dataset(args)
     loss = args.loss or DEFAULT_LOSS[task]
     if (task == "regression") != (loss == "mse"):
         raise CLIError(f"--loss {loss} does not fit a {task} target; use --loss "
                        f"{DEFAULT_LOSS[task]} (or --task to override the detected task)")
+    try:
+        model, scaling, report = fit_and_report(args, X, y, task, loss)
+    except ValueError as exc:       # the library's own checks of the data, e.g. a float32 overflow
+        raise CLIError(f"{'--csv' if args.csv else '--dataset'} {source}: {exc}") from None
+    try:
+        model.save(out)
+        _sidecar.write(out, {"task": task, "features": names, "target": target_name,
+                             "source": source, **scaling, "metrics": report})
+    except OSError as exc:          # e.g. a full disk; the save left no partial file behind
+        raise CLIError(f"--out {out}: cannot save the model: {exc}") from None
+    print(f"saved {out} and {sidecar}")
+    return 0
+
+
+def fit_and_report(args, X, y, task, loss):
+    """Split, scale, train and print the metrics: ``(model, sidecar scaling fields, metrics)``."""
     X_train, X_test, y_train, y_test = split(X, y, task, args)
     Xs, mean, std = preprocessing.standardize(X_train)
     Y, n_out, classes = encode_target(y_train, task, loss)
@@ -104,14 +148,17 @@ def run(args):
     if task == "regression":
         Y, y_mean, y_std = preprocessing.standardize(Y)
         y_scale = (float(y_mean), float(y_std))
-    model = build_model(args, X.shape[1], n_out, loss)
-    print(f"training {model.summary().splitlines()[-1]}")
     timer = EpochTimer()
     try:
+        model = build_model(args, X.shape[1], n_out, loss)
+        print(f"training {model.summary().splitlines()[-1]}")
         model.fit(Xs, Y, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, verbose=1,
                   callbacks=[timer])
     except DivergenceError as exc:
         raise CLIError(f"training diverged: {exc}") from None
+    except MemoryError:
+        raise CLIError(f"--hidden {','.join(map(str, args.hidden))}: not enough memory to train "
+                       f"this network; use narrower layers or fewer rows") from None
     report = {"train": metrics(model, Xs, y_train, task, classes, y_scale)}
     if X_test is not None:
         Xt = preprocessing.standardize(X_test, mean, std)[0]
@@ -119,11 +166,6 @@ def run(args):
     print(f"{timer.summary()} on {model.backend}")
     for part, values in report.items():
         print(f"{part:>5}: " + ", ".join(f"{k} {v:.4f}" for k, v in values.items()))
-    out = Path(args.out)
-    model.save(out)
-    sidecar = _sidecar.write(out, {
-        "task": task, "features": names, "target": target_name, "source": source,
-        "mean": mean.tolist(), "std": std.tolist(), "y_mean": y_scale[0], "y_std": y_scale[1],
-        "classes": None if classes is None else classes.tolist(), "metrics": report})
-    print(f"saved {out} and {sidecar}")
-    return 0
+    scaling = {"mean": mean.tolist(), "std": std.tolist(), "y_mean": y_scale[0],
+               "y_std": y_scale[1], "classes": None if classes is None else classes.tolist()}
+    return model, scaling, report
