@@ -134,27 +134,29 @@ def specialisation(spec):
                     bool(spec.drop.any()), bool(spec.l1.any() or spec.l2.any()))
 
 
-_variants_built = {}    # specialisation -> the optimizer variant of its first kernel
+_built = {}    # specialisation -> (update loop, sparse inputs) of the first kernel built for it
 
 
-def kernel_for(key, variant=None):
-    """The kernel of specialisation ``key`` with update loop ``variant``; None (inference and
-    gradients, which run no update) reuses a kernel this process already built for ``key``."""
+def kernel_for(key, variant=None, sparse=False):
+    """The kernel of specialisation ``key`` with update loop ``variant`` and (``sparse``) the
+    sparse first-layer path; ``variant`` None (inference and gradients, which run no update and
+    take dense inputs) reuses whichever kernel this process already built for ``key``."""
     if variant is None:
-        variant = _variants_built.get(key, SGD)
-    _variants_built.setdefault(key, variant)
-    return kernel(*key, variant)
+        variant, sparse = _built.get(key, (SGD, False))
+    _built.setdefault(key, (variant, sparse))
+    return kernel(*key, variant, sparse)
 
 
 @functools.lru_cache(maxsize=None)
-def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant):
+def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sparse):
     """The compiled kernel of one specialisation (see the module docstring and
-    :func:`specialisation`); ``c0..c3`` are activation codes or -1, then flags, the loss code and
-    the optimizer update loop (:func:`optimizer_variant`)."""
+    :func:`specialisation`); ``c0..c3`` are activation codes or -1, then flags, the loss code,
+    the optimizer update loop (:func:`optimizer_variant`) and whether training inputs may come
+    as sparse rows."""
     parametric = acts.PRELU           # a free variable: the rules see it as a constant
 
     @njit
-    def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args):
+    def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args, rows_of_x):
         """One pass over the rows ``order`` of ``X`` in batches of ``ints[BATCH]`` rows; ``net`` and
         ``netf`` are the layer tables of ``numba_cpu.layer_tables`` (sizes, activation codes and
         offsets into ``params``, ``grad`` and ``work``; alphas, penalties and dropout rates),
@@ -165,8 +167,12 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant):
         * LOSS: the loss against ``Y`` without a gradient;
         * GRADIENT: one batch (all of ``order``): loss and gradient into ``grad``.
 
+        ``rows_of_x`` is ``X`` as compressed sparse rows ``(indptr, indices, values)`` (empty
+        arrays when not given): the first layer's products then visit only its non-zeros.
         Returns ``(sum over batches of rows * mean loss (with penalty), number correct)``.
         """
+        x_ptr, x_idx, x_val = rows_of_x
+        by_rows = sparse and x_ptr.shape[0] > 0
         mode, batch_size, step = ints[MODE], ints[BATCH], ints[STEP]
         y_off, d_off, d_len = ints[Y_OFF], ints[D_OFF], ints[D_LEN]
         n = order.shape[0]
@@ -186,8 +192,9 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant):
             Xb = work[net[0, IN]:net[0, IN] + rows * n_in]
             Yb = work[y_off:y_off + rows * n_out]
             for i in range(rows):
-                for j in range(n_in):
-                    Xb[i * n_in + j] = X[ids[i], j]
+                if not by_rows:
+                    for j in range(n_in):
+                        Xb[i * n_in + j] = X[ids[i], j]
                 if mode != OUTPUTS:
                     for j in range(n_out):
                         Yb[i * n_out + j] = Y[ids[i], j]
@@ -214,8 +221,17 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant):
                 for i in range(rows):
                     for j in range(m):
                         Zl[i * m + j] = b[j]
-                blas.gemm(0, 0, rows, m, k, 1.0, work, net[layer, IN], params, net[layer, W_OFF], 1.0,
-                          work, net[layer, Z], args)
+                if by_rows and layer == 0:      # Z row i += x * W row p for each non-zero (p, x)
+                    W = params[net[0, W_OFF]:net[0, W_OFF] + k * m]
+                    for i in range(rows):
+                        z_row = Zl[i * m:(i + 1) * m]
+                        for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
+                            x, w_row = x_val[q], W[x_idx[q] * m:(x_idx[q] + 1) * m]
+                            for j in range(m):
+                                z_row[j] += x * w_row[j]
+                else:
+                    blas.gemm(0, 0, rows, m, k, 1.0, work, net[layer, IN], params,
+                              net[layer, W_OFF], 1.0, work, net[layer, Z], args)
                 code = net[layer, ACT]
                 alpha = params.dtype.type(netf[layer, ALPHA])
                 if c0 >= 0 and code == c0:
@@ -354,8 +370,18 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant):
                 for i in range(rows):
                     for j in range(m):
                         gb[j] += Dl[i * m + j]
-                blas.gemm(1, 0, k, m, rows, 1.0, work, net[layer, IN], work, d0, 0.0, grad,
-                          net[layer, W_OFF], args)
+                if by_rows and layer == 0:      # gW row p += x * dZ row i for each non-zero
+                    for q in range(k * m):
+                        gW[q] = 0
+                    for i in range(rows):
+                        d_row = Dl[i * m:(i + 1) * m]
+                        for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
+                            x, g_row = x_val[q], gW[x_idx[q] * m:(x_idx[q] + 1) * m]
+                            for j in range(m):
+                                g_row[j] += x * d_row[j]
+                else:
+                    blas.gemm(1, 0, k, m, rows, 1.0, work, net[layer, IN], work, d0, 0.0, grad,
+                              net[layer, W_OFF], args)
                 if penalised and (netf[layer, L1] != 0 or netf[layer, L2] != 0):
                     for q in range(k * m):
                         w = W[q]

@@ -1,0 +1,98 @@
+"""Checks only the Numba back end needs: its specialised kernels are shared by training and
+inference, sparse inputs take the sparse first-layer path and agree with the reference, and a
+cold compile (empty Numba cache) gives the same weights as a warm one."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fastnn import _spec as S
+from fastnn import activations
+from fastnn.backends import numba_cpu, numpy_ref
+from fastnn.backends import _numba_kernels as K
+
+
+def _sparse_problem(rng, density=0.2, dtype=np.float64):
+    spec = S.make_spec([30, 16, 4], [S.RELU, S.IDENTITY], l2=[0.01, 0], loss=S.SOFTMAX_CE)
+    params = (rng.normal(size=spec.n_params) * 0.3).astype(dtype)
+    X = rng.normal(size=(50, 30)) * (rng.random((50, 30)) < density)
+    Y = np.eye(4)[rng.integers(0, 4, 50)]
+    return spec, params, X.astype(dtype), Y.astype(dtype)
+
+
+def test_sparse_rows_are_compressed_rows_of_the_non_zeros(rng):
+    X = rng.normal(size=(6, 5)) * (rng.random((6, 5)) < 0.4)
+    indptr, indices, values = numba_cpu.sparse_rows(X)
+    for r in range(6):
+        cols = indices[indptr[r]:indptr[r + 1]]
+        np.testing.assert_array_equal(cols, np.flatnonzero(X[r]))
+        np.testing.assert_array_equal(values[indptr[r]:indptr[r + 1]], X[r, cols])
+
+
+@pytest.mark.parametrize("density, sparse", [(0.2, True), (0.9, False)])
+def test_training_takes_the_sparse_path_only_for_sparse_inputs(density, sparse, rng):
+    spec, params, X, Y = _sparse_problem(rng, density)
+    space = numba_cpu.workspace(spec, 8, np.float64)
+    rows = space._training_rows(spec, X)
+    assert (rows[0].shape[0] == 51) == sparse
+
+
+@pytest.mark.parametrize("optimizer", [S.SGD, S.ADAM])
+def test_sparse_inputs_train_like_the_reference(optimizer, rng):
+    spec, params, X, Y = _sparse_problem(rng)
+    opt = np.array([optimizer, 0.05, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.001, 0])
+    orders = [rng.permutation(50) for _ in range(3)]
+    runs = []
+    for module in (numpy_ref, numba_cpu):
+        p, state = params.copy(), np.zeros((2, spec.n_params))
+        losses = [module.train_epoch(spec, p, state, X, Y, order, 8, opt, 7 * e, 3)
+                  for e, order in enumerate(orders)]
+        runs.append((np.array(losses), p))
+    for ref, got in zip(*runs):
+        np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_inference_reuses_the_training_kernel(rng):
+    """predict/evaluate after fit compile nothing new: they run the kernel fit built."""
+    spec = S.make_spec([3, 5, 2], [activations.SOFTPLUS, S.IDENTITY], loss=S.BCE)
+    params = rng.normal(size=spec.n_params)
+    X, Y = rng.normal(size=(9, 3)), (rng.random((9, 2)) > 0.5).astype(float)
+    numba_cpu.train_epoch(spec, params, np.zeros((2, spec.n_params)), X, Y, np.arange(9), 4,
+                          np.array([S.RMSPROP, 0.01, 0.9, 0, 0, 0, 1e-8, 0.99, 0, 0]), 0, 1)
+    built = K.kernel.cache_info().currsize
+    numba_cpu.forward(spec, params, X, np.empty((9, 2)))
+    numba_cpu.evaluate(spec, params, X, Y)
+    numba_cpu.loss_and_grad(spec, params, X, Y, np.empty_like(params))
+    assert K.kernel.cache_info().currsize == built
+
+
+def test_specialisation_ignores_layer_order_and_counts_prelu_apart():
+    a = S.make_spec([2, 4, 4, 1], [S.TANH, S.RELU, S.IDENTITY])
+    b = S.make_spec([2, 3, 3, 1], [S.RELU, S.TANH, S.IDENTITY])
+    assert K.specialisation(a) == K.specialisation(b)
+    c = S.make_spec([2, 3, 1], [S.PRELU, S.IDENTITY])
+    key = K.specialisation(c)
+    assert key[:4] == (-1, -1, -1, -1) and key[5] is True
+
+
+_COLD_WARM = """
+import numpy as np, fastnn
+X = np.random.default_rng(0).normal(size=(64, 3)); y = (X[:, 0] * X[:, 1] > 0).astype(int)
+net = fastnn.Sequential([fastnn.Dense(6, activation="gelu"), fastnn.Dense(2)], input_dim=3)
+net.compile(loss="softmax_cross_entropy", optimizer=fastnn.optim.Adam(lr=0.01), seed=1,
+            backend="numba")
+net.fit(X, y, epochs=3, batch_size=16, seed=2)
+import sys; sys.stdout.buffer.write(net.params.tobytes())
+"""
+
+
+def test_cold_and_warm_compiles_give_identical_weights(tmp_path):
+    """The answer never depends on whether the kernel was compiled now or loaded from the cache."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    env.pop("FASTNN_BACKEND", None)
+    cold, warm = (subprocess.run([sys.executable, "-c", _COLD_WARM], env=env, capture_output=True,
+                                 timeout=600, check=True).stdout for _ in range(2))
+    assert any(tmp_path.rglob("*.nbc")), "the first run should have written the kernel cache"
+    assert cold == warm and len(cold) > 0
