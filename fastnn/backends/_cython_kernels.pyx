@@ -20,7 +20,7 @@ from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 # Bumped whenever an entry point's signature changes, so a stale build reports itself (cython_cpu).
-ABI = 4
+ABI = 5
 
 # Codes of fastnn._spec (kept equal by tests/test_cython.py).
 cdef enum:
@@ -44,7 +44,8 @@ EXPECTED_CODES = {"activations": (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU
 
 
 cdef struct Net:
-    # The spec (borrowed pointers into the NetSpec arrays) plus the BLAS switch-over point.
+    # The spec (borrowed pointers into the NetSpec arrays), and the training inputs as sparse
+    # rows when the first layer visits only their non-zeros (``x_ptr`` NULL otherwise).
     Py_ssize_t n_layers
     const int64_t* sizes
     const int64_t* act
@@ -56,6 +57,9 @@ cdef struct Net:
     const double* l2
     const double* drop
     int loss
+    const int64_t* x_ptr
+    const int64_t* x_idx
+    const void* x_val
 
 
 cdef struct Plan:
@@ -157,6 +161,25 @@ cdef inline floating _tanh(floating x) noexcept nogil:
     return tanhf(x) if floating is float else tanh(x)
 
 
+cdef inline float _tanh32(float z) noexcept nogil:
+    """tanh as the Numba twin computes it in float32: Eigen's clamped rational minimax fit (max
+    error 3.5e-7), which gcc vectorises where libm's tanhf is a call per element."""
+    cdef float x = min(max(z, -7.90531110763549805), 7.90531110763549805)
+    cdef float x2 = x * x
+    cdef float p = -2.76076847742355e-16
+    p = p * x2 + 2.00018790482477e-13
+    p = p * x2 + -8.60467152213735e-11
+    p = p * x2 + 5.12229709037114e-08
+    p = p * x2 + 1.48572235717979e-05
+    p = p * x2 + 6.37261928875436e-04
+    p = p * x2 + 4.89352455891786e-03
+    cdef float q = 1.19825839466702e-06
+    q = q * x2 + 1.18534705686654e-04
+    q = q * x2 + 2.26843463243900e-03
+    q = q * x2 + 4.89352518554385e-03
+    return x * p / q
+
+
 cdef inline floating _erf(floating x) noexcept nogil:
     return erff(x) if floating is float else erf(x)
 
@@ -188,7 +211,7 @@ cdef void _activate(int code, floating alpha, const floating* prelu, const float
             A[i] = Z[i] if Z[i] > 0 else 0
     elif code == TANH:
         for i in range(size):
-            A[i] = tanhf(Z[i]) if floating is float else tanh(Z[i])
+            A[i] = _tanh32(Z[i]) if floating is float else tanh(Z[i])
     elif code == SIGMOID:
         for i in range(size):
             e = _exp(-Z[i] if Z[i] > 0 else Z[i])   # exp(-|z|) never overflows
@@ -347,6 +370,37 @@ cdef inline floating* _slopes(const Net* net, floating* buf, Py_ssize_t layer) n
     return buf + net.p_off[layer] if net.p_off[layer] >= 0 else NULL
 
 
+cdef void _sparse_rows_times(const Net* net, const int64_t* ids, Py_ssize_t rows,
+                             const floating* W, floating* Z, Py_ssize_t m) noexcept nogil:
+    """``Z (rows, m) += X[ids] @ W``: for each non-zero (p, x) of a row, x times row p of W."""
+    cdef Py_ssize_t i, j, q
+    cdef floating x
+    cdef const floating* w
+    cdef const floating* values = <const floating*>net.x_val
+    for i in range(rows):
+        for q in range(net.x_ptr[ids[i]], net.x_ptr[ids[i] + 1]):
+            x, w = values[q], W + net.x_idx[q] * m
+            for j in range(m):
+                Z[i * m + j] += x * w[j]
+
+
+cdef void _sparse_rows_transposed_times(const Net* net, const int64_t* ids, Py_ssize_t rows,
+                                        const floating* D, floating* G, Py_ssize_t k,
+                                        Py_ssize_t m) noexcept nogil:
+    """``G (k, m) = X[ids].T @ D``: for each non-zero (p, x) of row i, x times row i of D into
+    row p of G."""
+    cdef Py_ssize_t i, j, q
+    cdef floating x
+    cdef floating* g
+    cdef const floating* values = <const floating*>net.x_val
+    memset(G, 0, k * m * sizeof(floating))
+    for i in range(rows):
+        for q in range(net.x_ptr[ids[i]], net.x_ptr[ids[i] + 1]):
+            x, g = values[q], G + net.x_idx[q] * m
+            for j in range(m):
+                g[j] += x * D[i * m + j]
+
+
 cdef void _forward(const Net* net, const Plan* plan, floating* params, floating* work,
                    Py_ssize_t rows, bint training, uint64_t seed, int64_t t,
                    const int64_t* ids) noexcept nogil:
@@ -367,7 +421,10 @@ cdef void _forward(const Net* net, const Plan* plan, floating* params, floating*
         for i in range(rows):
             for j in range(fan_out):
                 Z[i * fan_out + j] = b[j]
-        _mm_bias(work + row[P_IN], params + net.w_off[layer], Z, rows, fan_in, fan_out)
+        if layer == 0 and net.x_ptr != NULL:
+            _sparse_rows_times(net, ids, rows, params + net.w_off[0], Z, fan_out)
+        else:
+            _mm_bias(work + row[P_IN], params + net.w_off[layer], Z, rows, fan_in, fan_out)
         if net.act[layer] != IDENTITY:
             _activate(net.act[layer], net.act_alpha[layer], _slopes(net, params, layer), Z,
                       work + row[P_A], rows, fan_out)
@@ -402,7 +459,7 @@ cdef double _penalty_value(const Net* net, const floating* params) noexcept nogi
 
 
 cdef double _backward(const Net* net, const Plan* plan, floating* params, floating* grad,
-                      floating* work, Py_ssize_t rows, bint training,
+                      floating* work, Py_ssize_t rows, bint training, const int64_t* ids,
                       double* correct) noexcept nogil:
     """Loss of the staged batch (mean, plus penalty) and its gradient into ``grad``."""
     cdef Py_ssize_t layer, i, j, fan_in, fan_out, ping = 0, n_out = net.sizes[net.n_layers]
@@ -421,7 +478,10 @@ cdef double _backward(const Net* net, const Plan* plan, floating* params, floati
             _activation_backward(net.act[layer], net.act_alpha[layer], _slopes(net, params, layer),
                                  _slopes(net, grad, layer), work + row[P_Z], work + row[P_A], D,
                                  rows, fan_out)
-        _mm_tn(work + row[P_IN], D, grad + net.w_off[layer], rows, fan_in, fan_out)
+        if layer == 0 and net.x_ptr != NULL:
+            _sparse_rows_transposed_times(net, ids, rows, D, grad + net.w_off[0], fan_in, fan_out)
+        else:
+            _mm_tn(work + row[P_IN], D, grad + net.w_off[layer], rows, fan_in, fan_out)
         gb = grad + net.b_off[layer]
         memset(gb, 0, fan_out * sizeof(floating))
         for i in range(rows):
@@ -497,6 +557,8 @@ cdef Net _net(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1
     net.w_off, net.b_off, net.p_off = &w_off[0], &b_off[0], &p_off[0]
     net.l1, net.l2, net.drop = &l1[0], &l2[0], &drop[0]
     net.loss = loss
+    net.x_ptr = net.x_idx = NULL
+    net.x_val = NULL
     return net
 
 
@@ -527,13 +589,19 @@ def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[:
                 floating[::1] params, floating[:, ::1] state, const floating[:, ::1] X,
                 const floating[:, ::1] Y, const int64_t[::1] order, Py_ssize_t batch_size,
                 const double[::1] opt, int64_t step, uint64_t seed, floating[::1] work,
-                floating[::1] grad):
+                floating[::1] grad, const int64_t[::1] x_ptr, const int64_t[::1] x_idx,
+                const floating[::1] x_val):
     """One epoch of mini-batch training; returns ``(mean loss, accuracy)`` (see fastnn.backends).
 
     ``work`` holds ``workspace_length(..., batch_size, True)`` values and ``grad``
-    ``len(params)``.
+    ``len(params)``.  ``(x_ptr, x_idx, x_val)`` is ``X`` as compressed sparse rows, or empty
+    arrays: when given, the first layer visits only the non-zeros (no dropout on its input).
     """
     cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
+    if x_ptr.shape[0] > 0:
+        net.x_ptr = &x_ptr[0]
+        if x_idx.shape[0] > 0:          # an all-zero X has no non-zeros to point at
+            net.x_idx, net.x_val = &x_idx[0], &x_val[0]
     cdef Plan plan = _new_plan(&net, batch_size, True)
     cdef Py_ssize_t n = order.shape[0], n_in = sizes[0], n_out = sizes[net.n_layers]
     cdef Py_ssize_t batch, start, rows, i
@@ -547,11 +615,12 @@ def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[:
             rows = min(batch_size, n - start)
             ids = &order[start]
             for i in range(rows):
-                memcpy(Xb + i * n_in, &X[ids[i], 0], n_in * sizeof(floating))
+                if net.x_ptr == NULL:
+                    memcpy(Xb + i * n_in, &X[ids[i], 0], n_in * sizeof(floating))
                 memcpy(Yb + i * n_out, &Y[ids[i], 0], n_out * sizeof(floating))
             _forward(&net, &plan, &params[0], &work[0], rows, True, seed, step + batch + 1, ids)
             total += rows * _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, True,
-                                      &correct)
+                                      ids, &correct)
             _update(&opt[0], &params[0], &grad[0], &state[0, 0], &state[1, 0], params.shape[0],
                     step + batch + 1)
     free(plan.layer)
@@ -576,7 +645,8 @@ def loss_and_grad(const int64_t[::1] sizes, const int64_t[::1] act, const double
         memcpy(&work[0] + plan.y_off, &Y[0, 0], rows * n_out * sizeof(floating))
         memset(&grad[0], 0, grad.shape[0] * sizeof(floating))
         _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, NULL)
-        value = _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, False, &correct)
+        value = _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, False, NULL,
+                          &correct)
     free(plan.layer)
     return value
 

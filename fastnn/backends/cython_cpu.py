@@ -27,7 +27,7 @@ except ImportError as exc:
         "(from a source checkout: pip install -e . --no-build-isolation)") from exc
 
 NAME = "cython"
-ABI = 4                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
+ABI = 5                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
 PREDICT_CHUNK = 4096    # rows per forward pass in forward()
 
 
@@ -73,20 +73,25 @@ def loss_and_grad(spec, params, X, Y, grad):
 
 
 def workspace(spec, batch_size, dtype):
-    """The flat work buffer and gradient buffer :func:`train_epoch` needs for this batch size."""
+    """The buffers :func:`train_epoch` needs for this batch size: the flat work buffer, the
+    gradient and the training set's sparse rows (see ``_host_engine.TrainingRows``)."""
     length = _k.workspace_length(*spec.arrays(), batch_size, True)
-    return np.empty(length, dtype), np.empty(spec.n_params, dtype)
+    return (np.empty(length, dtype), np.empty(spec.n_params, dtype),
+            _host_engine.TrainingRows(dtype))
 
 
 def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers=None):
     """One epoch in one compiled call (see :mod:`fastnn.backends`).
 
-    ``buffers``: ``(work, grad)`` from :func:`workspace`, reused across epochs; allocated if None.
+    ``buffers``: from :func:`workspace`, reused across epochs; allocated if None.
     """
-    work, grad = buffers if buffers is not None else workspace(spec, batch_size, params.dtype)
-    return _k.train_epoch(*spec.arrays(), params, state, _rows(X), _rows(Y),
+    work, grad, training_rows = (buffers if buffers is not None
+                                 else workspace(spec, batch_size, params.dtype))
+    X = _rows(X)
+    return _k.train_epoch(*spec.arrays(), params, state, X, _rows(Y),
                           np.ascontiguousarray(order, dtype=np.int64), batch_size,
-                          np.ascontiguousarray(opt, dtype=np.float64), step, seed, work, grad)
+                          np.ascontiguousarray(opt, dtype=np.float64), step, seed, work, grad,
+                          *training_rows.of(spec, X))
 
 
 def Engine(spec, params, state, X, Y, batch_size):

@@ -27,10 +27,6 @@ from ._host_engine import HostEngine
 
 NAME = "numba"
 PREDICT_CHUNK = 4096   # rows per forward pass in forward() and evaluate()
-# Training inputs with at most this fraction of non-zeros (MNIST: 0.19) go through the first
-# layer as sparse rows: each non-zero costs one row of W, so the work scales with the density,
-# while a dense product costs the same at any density.  Measured break-even: see README.
-SPARSE_MAX_DENSITY = 0.5
 _NO_OPT = np.zeros(16)
 IN, MASK, Z, A = range(4)     # columns of plan()'s offsets (the kernel's table has them last)
 
@@ -91,45 +87,26 @@ class _Workspace:
         self.ints = np.array([K.TRAIN, rows, 0, y_off, d_off, d_len], np.int64)
         self._layers = layers
         self._spec = self._tables = None
-        self._no_rows = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype))
-        self._rows_source = self._rows = None
+        self.training_rows = _host_engine.TrainingRows(dtype)
 
     def run(self, mode, spec, params, state, X, Y, order, opt, step, seed, out):
         """One kernel call (see :func:`fastnn.backends._numba_kernels.kernel`)."""
         if spec is not self._spec:      # the same shapes, maybe new penalties or rates
             self._spec, self._tables = spec, layer_tables(spec, self._layers)
             self._key = K.specialisation(spec)
-        rows_of_x = self._no_rows
+        rows_of_x = self.training_rows.none
         if mode == K.TRAIN:
             variant = K.optimizer_variant(opt)
-            rows_of_x = self._training_rows(spec, X)
+            rows_of_x = self.training_rows.of(spec, X)
         else:
             variant = None
             if not params.flags.writeable:
                 params = params.copy()  # e.g. a model unpickled from a read-only memory map
-        kernel = K.kernel_for(self._key, variant, rows_of_x is not self._no_rows)
+        kernel = K.kernel_for(self._key, variant, rows_of_x is not self.training_rows.none)
         self.ints[K.MODE], self.ints[K.STEP] = mode, step
         return kernel(self.ints, *self._tables, params, state, _read_only(X), _read_only(Y),
                       order, opt, np.uint64(seed), self.work, self.grad, out, self.blas_args,
                       rows_of_x)
-
-    def _training_rows(self, spec, X):
-        """``X`` as sparse rows when its first layer should visit only the non-zeros (a sparse
-        input without dropout on it), else the empty placeholder; built once per training set."""
-        if X is not self._rows_source:
-            self._rows_source, self._rows = X, self._no_rows
-            if spec.drop[0] == 0 and X.size and np.count_nonzero(X) <= SPARSE_MAX_DENSITY * X.size:
-                self._rows = sparse_rows(X)
-        return self._rows
-
-
-def sparse_rows(X):
-    """``X`` (n, k) as compressed sparse rows ``(indptr, indices, values)``: int64, int64 and
-    ``X``'s dtype, the non-zeros of each row in column order."""
-    rows, cols = np.nonzero(X)
-    indptr = np.zeros(X.shape[0] + 1, np.int64)
-    np.cumsum(np.bincount(rows, minlength=X.shape[0]), out=indptr[1:])
-    return indptr, cols.astype(np.int64), np.ascontiguousarray(X[rows, cols])
 
 
 def _read_only(a):
