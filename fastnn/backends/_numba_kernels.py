@@ -154,6 +154,10 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
     the optimizer update loop (:func:`optimizer_variant`) and whether training inputs may come
     as sparse rows."""
     parametric = acts.PRELU           # a free variable: the rules see it as a constant
+    # Plain SGD without a penalty is applied inside the weight-gradient product (BLAS computes
+    # W = (1 - lr wd) W - lr A.T dZ with alpha = -lr, beta = 1 - lr wd): the gradient of W is
+    # never written, read back and added in a separate pass over the parameters.
+    fused = variant == SGD and not penalised and not prelu
 
     @njit
     def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args, rows_of_x):
@@ -364,13 +368,43 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                 elif generic and code != acts.IDENTITY:
                     for q in range(rows * m):
                         Dl[q] *= _any_grad(code, Zl[q], Al[q], alpha)
-                # weight gradient gW = A_in.T @ dZ and bias gradient gb = sum of dZ over rows
+                # input gradient dA_prev = dZ @ W.T (W before this batch's update), then the
+                # dropout mask of this layer's input
+                e0 = d_off + (1 - ping) * d_len
+                if layer > 0:
+                    blas.gemm(0, 1, rows, k, m, 1.0, work, d0, params, net[layer, W_OFF], 0.0,
+                              work, e0, args)
+                    if dropout and training and netf[layer, DROP] > 0:
+                        E = work[e0:e0 + rows * k]
+                        Mask = work[net[layer, MASK]:net[layer, MASK] + rows * k]
+                        for q in range(rows * k):
+                            E[q] *= Mask[q]
+                # bias gradient gb = sum of dZ over rows, weight gradient gW = A_in.T @ dZ
                 for j in range(m):
                     gb[j] = 0
                 for i in range(rows):
                     for j in range(m):
                         gb[j] += Dl[i * m + j]
-                if by_rows and layer == 0:      # gW row p += x * dZ row i for each non-zero
+                if fused and training:          # plain SGD inside the product (see kernel())
+                    h[0], h[1] = opt[S.OPT_LR], 1 - opt[S.OPT_LR] * opt[S.OPT_WEIGHT_DECAY]
+                    lr, decay = h[0], h[1]
+                    b = params[net[layer, B_OFF]:net[layer, B_OFF] + m]
+                    for j in range(m):
+                        b[j] = decay * b[j] - lr * gb[j]
+                    if by_rows and layer == 0:  # W row p -= lr * x * dZ row i per non-zero
+                        if decay != 1:
+                            for q in range(k * m):
+                                W[q] *= decay
+                        for i in range(rows):
+                            d_row = Dl[i * m:(i + 1) * m]
+                            for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
+                                x, w_row = lr * x_val[q], W[x_idx[q] * m:(x_idx[q] + 1) * m]
+                                for j in range(m):
+                                    w_row[j] -= x * d_row[j]
+                    else:
+                        blas.gemm(1, 0, k, m, rows, -lr, work, net[layer, IN], work, d0, decay,
+                                  params, net[layer, W_OFF], args)
+                elif by_rows and layer == 0:    # gW row p += x * dZ row i for each non-zero
                     for q in range(k * m):
                         gW[q] = 0
                     for i in range(rows):
@@ -387,19 +421,9 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                         w = W[q]
                         value += netf[layer, L1] * abs(w) + netf[layer, L2] * w * w
                         gW[q] += netf[layer, L1] * ((w > 0) - (w < 0)) + 2 * netf[layer, L2] * w
-                if layer == 0:
-                    break
-                # input gradient dA_prev = dZ @ W.T, then the dropout mask of this layer's input
                 ping = 1 - ping
-                e0 = d_off + ping * d_len
-                blas.gemm(0, 1, rows, k, m, 1.0, work, d0, params, net[layer, W_OFF], 0.0, work, e0, args)
-                if dropout and training and netf[layer, DROP] > 0:
-                    E = work[e0:e0 + rows * k]
-                    Mask = work[net[layer, MASK]:net[layer, MASK] + rows * k]
-                    for q in range(rows * k):
-                        E[q] *= Mask[q]
             total += value * rows
-            if training:
+            if training and not fused:
                 _update(variant, opt, params, grad, state, t, h)
         return total, correct
 
