@@ -10,6 +10,7 @@ import pytest
 
 from fastnn.bench import main, measure
 from fastnn.bench.machine import gpu_name
+from fastnn.bench.suite import readme_quickstart
 from fastnn.bench.workloads import MAIN
 
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
@@ -58,13 +59,36 @@ def test_same_start_same_data_gives_the_same_loss_everywhere(quick_run):
 
 
 def test_markdown_has_a_row_per_implementation_and_the_targets_table(quick_run):
-    """The core-targets table compares with PyTorch eager, so it appears exactly when torch does."""
+    """The targets table compares fastnn-numba with every target implementation that ran."""
     _, out, _ = quick_run
     md = (out / "quick.md").read_text()
     for impl in IMPLS:
         assert f"| {impl} |" in md
-    assert ("## Core targets" in md) == HAS_TORCH
+    assert "## Targets: fastnn numba against each implementation" in md
+    assert "| numba / torch-eager |" in md and "% peak (needed)" in md
     assert "| tiny |" in md
+
+
+def test_needed_flop_leave_out_the_first_layers_input_gradient():
+    # the figures of perf-anchors.md: 6*sum and the FLOP actually needed per sample
+    assert (MAIN["mnist"].flop_per_sample, MAIN["mnist"].needed_flop_per_sample) == (1_408_512, 1_007_104)
+    assert (MAIN["wide"].flop_per_sample, MAIN["wide"].needed_flop_per_sample) == (37_871_616, 33_677_312)
+
+
+def test_defaults_mode_leaves_every_library_its_own_threads(tmp_path):
+    code = main(["--quick", "--defaults", "--workloads", "tiny", "--impl", "fastnn-numba",
+                 "--widths", "none", "--batches", "none", "--repeats", "1", "--min-repeat-s", "0.01",
+                 "--no-compile", "--out", str(tmp_path)])
+    results = json.loads((tmp_path / "quick-defaults.json").read_text())
+    assert code == 0 and results["settings"]["threads"] is None
+    (row,) = results["rows"]
+    assert row["status"] == "ok" and row["threads"]["fastnn"] == 1   # "auto" on a tiny network
+    assert "every library's own default" in (tmp_path / "quick-defaults.md").read_text()
+
+
+def test_the_readme_quickstart_is_found_for_its_first_call_timing():
+    code = readme_quickstart()
+    assert "fastnn.Sequential(" in code and "net.fit(" in code and "```" not in code
 
 
 def test_plots_are_written_or_the_skip_is_explained(quick_run):

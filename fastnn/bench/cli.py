@@ -54,6 +54,9 @@ def build_parser():
     p.add_argument("--gpu", action="store_true",
                    help="GPU suite: fastnn numba (CPU) vs fastnn cuda vs PyTorch CUDA eager on tiny/small/mnist/wide")
     p.add_argument("--threads", type=int, default=1, help="threads for every implementation (default 1)")
+    p.add_argument("--defaults", action="store_true",
+                   help="every library with its own default threading (fastnn 'auto', PyTorch and "
+                        "JAX all cores): what a user gets without tuning; overrides --threads")
     p.add_argument("--workloads", type=lambda t: _names(t, workloads.MAIN, "workload"),
                    help=f"headline workloads, comma-separated, or none (default all of {list(workloads.MAIN)}; "
                         f"--quick: {list(workloads.QUICK_MAIN)})")
@@ -74,7 +77,8 @@ def build_parser():
 def settings_from_args(args):
     """:class:`Settings` for parsed arguments: the mode's defaults, then every option given."""
     mode = "gpu" if args.gpu else "quick" if args.quick else "full"
-    s = Settings(mode=mode, threads=args.threads, **MODES["quick" if args.quick else "full"])
+    s = Settings(mode=mode, threads=None if args.defaults else args.threads,
+                 **MODES["quick" if args.quick else "full"])
     if mode == "gpu":
         s.widths, s.batches = (), ()
     given = {"workloads": args.workloads, "impls": args.impl, "widths": args.widths, "batches": args.batches,
@@ -103,7 +107,8 @@ def main(argv=None) -> int:
             parser.error(str(exc))
     results = run_suite(settings, ["fastnn", "bench", *argv])
     out_dir = args.out or default_out_dir()
-    prefix = settings.mode if settings.threads == 1 else f"{settings.mode}-t{settings.threads}"
+    prefix = (f"{settings.mode}-defaults" if settings.threads is None else settings.mode
+              if settings.threads == 1 else f"{settings.mode}-t{settings.threads}")
     paths = report.write(results, out_dir, prefix)
     print(report.summary(results))
     print("wrote " + ", ".join(str(p) for p in paths))

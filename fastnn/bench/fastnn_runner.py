@@ -45,7 +45,7 @@ class FastnnTrainer:
 
     def __init__(self, backend, workload, X, y, weights, threads):
         import fastnn
-        fastnn.set_num_threads(threads)
+        fastnn.set_num_threads(threads or "auto")
         self.X, self.y, self.batch_size = X, y, workload.batch_size
         layers = [fastnn.Dense(h, activation=workload.activation) for h in workload.sizes[1:-1]]
         self.net = fastnn.Sequential(layers + [fastnn.Dense(workload.sizes[-1])], input_dim=workload.sizes[0])
@@ -60,8 +60,5 @@ class FastnnTrainer:
         return self.net.get_weights()
 
     def threads_used(self):
-        try:
-            import numba
-        except ImportError:
-            return {}
-        return {"numba": numba.get_num_threads()}
+        from fastnn import _threads
+        return {"fastnn": _threads.threads_for(self.net._spec(), self.batch_size)}

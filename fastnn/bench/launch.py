@@ -23,9 +23,10 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 
 
 def worker_env(threads, extra=None):
-    """The environment for a worker limited to ``threads`` threads (plus ``extra`` variables)."""
+    """The environment for a worker limited to ``threads`` threads (plus ``extra`` variables);
+    ``threads`` None leaves every library its own default (and the caller's environment)."""
     env = dict(os.environ)
-    for var in _THREAD_VARS:
+    for var in _THREAD_VARS if threads else ():
         env[var] = str(threads)
     if threads == 1:  # XLA ignores OMP_*; the worker's CPU affinity is the cap that always holds
         flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"

@@ -120,6 +120,28 @@ class Guard:
             redone += 1
 
 
+def _cold_then_warm(task, threads, timeout_s, extra_env=None):
+    """Run ``task`` in two fresh processes sharing one new, empty ``NUMBA_CACHE_DIR``: the first
+    compiles everything (cold), the second loads what the first cached (warm)."""
+    cache_dir = tempfile.mkdtemp(prefix="fastnn-bench-numba-cache-")
+    try:
+        out = {}
+        for phase in ("cold", "warm"):
+            env = {"NUMBA_CACHE_DIR": cache_dir, **(extra_env or {})}
+            rows, error = run_worker(task, threads, env, timeout_s)
+            out[phase] = rows[0] if rows else {"error": error or "no result"}
+        return out
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+def quickstart_times(code, backend, threads, timeout_s):
+    """The README quickstart ``code`` end to end on ``backend``, cold and then warm (see
+    :func:`_cold_then_warm`): ``{"cold": {"total_s": ...}, "warm": ...}``."""
+    return _cold_then_warm({"kind": "quickstart", "code": code, "threads": threads}, threads,
+                           timeout_s, {"FASTNN_BACKEND": backend})
+
+
 def first_call_times(impl, workload, mnist_path, threads, timeout_s):
     """First-call cost of ``impl`` on ``workload`` in fresh processes: a cold, then a warm Numba cache.
 
@@ -128,14 +150,6 @@ def first_call_times(impl, workload, mnist_path, threads, timeout_s):
     ``{"cold": ..., "warm": ...}``, each the worker's ``{"import_s", "first_fit_s", "epoch_s",
     "compile_s"}`` or ``{"error": ...}``.
     """
-    cache_dir = tempfile.mkdtemp(prefix="fastnn-bench-numba-cache-")
-    try:
-        task = {"kind": "first_call", "impl": impl, "workload": workload.to_dict(),
-                "mnist_path": mnist_path, "threads": threads}
-        out = {}
-        for phase in ("cold", "warm"):
-            rows, error = run_worker(task, threads, {"NUMBA_CACHE_DIR": cache_dir}, timeout_s)
-            out[phase] = rows[0] if rows else {"error": error or "no result"}
-        return out
-    finally:
-        shutil.rmtree(cache_dir, ignore_errors=True)
+    task = {"kind": "first_call", "impl": impl, "workload": workload.to_dict(),
+            "mnist_path": mnist_path, "threads": threads}
+    return _cold_then_warm(task, threads, timeout_s)

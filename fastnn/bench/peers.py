@@ -50,7 +50,8 @@ class TorchEager:
 
     def __init__(self, workload, X, y, weights, threads):
         import torch
-        torch.set_num_threads(threads)
+        if threads:
+            torch.set_num_threads(threads)
         self.torch = torch
         act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[workload.activation]
         layers = []

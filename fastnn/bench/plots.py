@@ -26,7 +26,8 @@ def _impls(rows):
 
 def _title(results):
     m = results["machine"]
-    return f"{m.get('cpu', '?')}, {results['settings']['threads']} thread(s)"
+    threads = results['settings']['threads']
+    return f"{m.get('cpu', '?')}, " + (f"{threads} thread(s)" if threads else "default threads")
 
 
 def main_bars(results, path):

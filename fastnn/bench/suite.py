@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from . import fastnn_runner
 from .workloads import FULL_BATCHES, FULL_WIDTHS, MAIN, batch_sweep, width_sweep
 from .registry import GPU_ONLY, default_impls, implementation, library
-from .launch import run_worker
-from .measure import first_call_times
+from .launch import PACKAGE_ROOT, run_worker
+from .measure import first_call_times, quickstart_times
 
 SCHEMA = "fastnn-bench/1"
 
@@ -26,7 +26,7 @@ class Settings:
     """Everything that defines a run; stored in the results so a table can be traced to its command."""
 
     mode: str = "full"                      # "full" | "quick" | "gpu"
-    threads: int = 1
+    threads: int | None = 1                 # None: every library's own default (--defaults)
     workloads: tuple = tuple(MAIN)
     impls: tuple = ()                       # empty: every implementation of the mode
     widths: tuple = FULL_WIDTHS
@@ -74,7 +74,8 @@ def _log(text):
 def run_suite(settings, argv=()):
     """Run the benchmark described by ``settings``; returns the results dict (see ``benchmarks/README.md``)."""
     start, load_start = time.perf_counter(), _loadavg()
-    _log(f"fastnn bench ({settings.mode}, {settings.threads} thread(s)): machine info and GEMM peak ...")
+    threads = f"{settings.threads} thread(s)" if settings.threads else "default threads"
+    _log(f"fastnn bench ({settings.mode}, {threads}): machine info and GEMM peak ...")
     task = {"kind": "machine", "threads": settings.threads, "gemm_sizes": list(settings.gemm_sizes),
             "gemm_time_s": settings.gemm_time_s}
     rows, error = run_worker(task, settings.threads, timeout_s=300)
@@ -102,7 +103,8 @@ def run_suite(settings, argv=()):
     return {
         "schema": SCHEMA, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "argv": list(argv), "settings": _jsonable(asdict(settings)), "machine": machine,
-        "workloads": {wl.name: {**wl.to_dict(), "label": wl.label, "flop_per_sample": wl.flop_per_sample}
+        "workloads": {wl.name: {**wl.to_dict(), "label": wl.label, "flop_per_sample": wl.flop_per_sample,
+                                "needed_flop_per_sample": wl.needed_flop_per_sample}
                       for wl in defined.values()},
         "rows": results, "compile": compile_rows,
         "loadavg": {"start": load_start, "end": _loadavg()}, "elapsed_s": time.perf_counter() - start,
@@ -132,17 +134,36 @@ def _skipped(name, wl, reason, status="skipped"):
 
 
 def _compile_times(impls, settings, machine):
-    """First-call times of every runnable fastnn implementation on ``settings.compile_on``."""
+    """First-call times of every runnable fastnn implementation on ``settings.compile_on``, and
+    the README quickstart end to end (from a checkout, when the timings are wanted)."""
     rows = []
-    for name in impls:
-        if not name.startswith(fastnn_runner.PREFIX) or _why_not(name, settings, machine):
-            continue
+    runnable = [n for n in impls if n.startswith(fastnn_runner.PREFIX) and not _why_not(n, settings, machine)]
+    for name in runnable:
         for wl_name in settings.compile_on:
             wl = MAIN[wl_name]
             _log(f"  {name:<14} {wl_name:<11} first call, fresh process, cold then warm cache ...")
             times = first_call_times(name, wl, settings.mnist_path, settings.threads, settings.timeout_s)
             rows.append({"impl": name, "workload": wl_name, **times})
+    code = readme_quickstart()
+    for name in runnable if settings.compile_on and code else ():
+        if name != fastnn_runner.PREFIX + "cuda":
+            _log(f"  {name:<14} README quickstart end to end, cold then warm cache ...")
+            times = quickstart_times(code, name[len(fastnn_runner.PREFIX):], settings.threads,
+                                     settings.timeout_s)
+            rows.append({"impl": name, "workload": "README quickstart", **times})
     return rows
+
+
+def readme_quickstart():
+    """The first Python block after "## Quickstart" in the checkout's README, or None."""
+    readme = PACKAGE_ROOT / "README.md"
+    if not readme.is_file():
+        return None
+    text = readme.read_text(encoding="utf-8")
+    start = text.find("## Quickstart")
+    block = text.find("```python\n", start) if start >= 0 else -1
+    end = text.find("```", block + 10) if block >= 0 else -1
+    return text[block + len("```python\n"):end] if end > 0 else None
 
 
 def _loadavg():

@@ -7,6 +7,7 @@ only the standard library at the top.  Tasks (``task["kind"]``):
 ``machine``     machine info and the float32 GEMM peak (one row);
 ``train``       one implementation on a list of workloads (one row per workload);
 ``first_call``  ``import fastnn`` and the first ``fit`` epoch of one workload, timed (one row).
+``quickstart``  the README's quickstart, end to end in a fresh process, timed (one row).
 """
 import gc
 import json
@@ -21,8 +22,9 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 
 
 def _pin(threads):
-    """Restrict this process to ``threads`` CPUs (the only thread cap every library obeys)."""
-    if hasattr(os, "sched_setaffinity"):
+    """Restrict this process to ``threads`` CPUs (the only thread cap every library obeys);
+    ``threads`` None (library defaults) leaves it on every CPU."""
+    if threads and hasattr(os, "sched_setaffinity"):
         cpus = sorted(os.sched_getaffinity(0))
         if threads < len(cpus):
             os.sched_setaffinity(0, cpus[:threads])
@@ -34,12 +36,14 @@ def _cpu_count():
 
 
 def _limit_pools(threads):
-    """Cap every loaded native pool (BLAS, OpenMP) at ``threads``; returns their counts by prefix."""
+    """Cap every loaded native pool (BLAS, OpenMP) at ``threads`` (None: leave them); returns their
+    counts by prefix."""
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
         return {}
-    threadpool_limits(limits=threads)
+    if threads:
+        threadpool_limits(limits=threads)
     return {p["prefix"]: p["num_threads"] for p in threadpool_info()}
 
 
@@ -135,6 +139,16 @@ def first_call(task, emit):
           "compile_s": max(0.0, first_fit_s - epoch_s), "total_s": import_s + first_fit_s})
 
 
+def quickstart(task, emit):
+    """Run the README's quickstart (``task["code"]``) in a scratch folder, timed end to end."""
+    import tempfile
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="fastnn-quickstart-") as tmp:
+        os.chdir(tmp)
+        exec(compile(task["code"], "README quickstart", "exec"), {"__name__": "__quickstart__"})
+    emit({"total_s": time.perf_counter() - t0})
+
+
 def machine(task, emit):
     """Machine info and GEMM peak under this worker's thread limits."""
     import numpy  # noqa: F401  (load BLAS before limiting it)
@@ -143,7 +157,7 @@ def machine(task, emit):
     emit(machine_info(task["threads"], task["gemm_sizes"], task["gemm_time_s"]))
 
 
-TASKS = {"machine": machine, "train": train, "first_call": first_call}
+TASKS = {"machine": machine, "train": train, "first_call": first_call, "quickstart": quickstart}
 
 
 def main(argv):
