@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from fastnn import _spec as S
 from fastnn import activations
@@ -54,3 +55,20 @@ def test_cold_and_warm_compiles_give_identical_weights(tmp_path):
                                  timeout=600, check=True).stdout for _ in range(2))
     assert any(tmp_path.rglob("*.nbc")), "the first run should have written the kernel cache"
     assert cold == warm and len(cold) > 0
+
+
+@pytest.mark.parametrize("damage", ["nbc", "nbi", "empty nbi"])
+def test_a_damaged_cache_file_is_recompiled_not_fatal(damage, tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    env.pop("FASTNN_BACKEND", None)
+    subprocess.run([sys.executable, "-c", _COLD_WARM], env=env, capture_output=True, timeout=600,
+                   check=True)
+    suffix = ".nbi" if "nbi" in damage else ".nbc"
+    files = list(tmp_path.rglob("*" + suffix))
+    assert files
+    for path in files:
+        path.write_bytes(b"" if damage == "empty nbi" else os.urandom(64))
+    result = subprocess.run([sys.executable, "-c", _COLD_WARM], env=env, capture_output=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert b"unreadable" in result.stderr and b"recompiling" in result.stderr

@@ -17,6 +17,9 @@ formulas).  Design, from the measurements in ``benchmarks/results`` and ``shared
 """
 from __future__ import annotations
 
+import pickle
+import warnings
+
 import numpy as np
 
 from .. import activations as acts
@@ -104,9 +107,18 @@ class _Workspace:
                 params = params.copy()  # e.g. a model unpickled from a read-only memory map
         kernel = K.kernel_for(self._key, variant, rows_of_x is not self.training_rows.none)
         self.ints[K.MODE], self.ints[K.STEP] = mode, step
-        return kernel(self.ints, *self._tables, params, state, _read_only(X), _read_only(Y),
-                      order, opt, np.uint64(seed), self.work, self.grad, out, self.blas_args,
-                      rows_of_x)
+        args = (self.ints, *self._tables, params, state, _read_only(X), _read_only(Y), order,
+                opt, np.uint64(seed), self.work, self.grad, out, self.blas_args, rows_of_x)
+        try:
+            return kernel(*args)
+        except (pickle.UnpicklingError, EOFError) as exc:
+            if kernel.overloads:        # not a cache load: the kernel itself failed
+                raise
+            # A damaged cache file (a killed write, a full disk): forget it and compile afresh.
+            warnings.warn(f"fastnn: the Numba cache of a kernel was unreadable ({exc}); "
+                          f"recompiling it", RuntimeWarning, stacklevel=2)
+            kernel._cache.flush()
+            return kernel(*args)
 
 
 def _read_only(a):
