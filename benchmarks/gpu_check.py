@@ -14,6 +14,8 @@ crashes costs only its own results:
             CPU, on tiny, small, mnist and wide (same weights, same batches), with first-call times;
 ``tuning``  the measurements behind the back end's size policies (:mod:`fastnn.bench.gpu_probe`).
 
+``--parts tests,bench`` runs only some of them (a second, shorter run).
+
 What is missing (a library, the MNIST files, a GPU) is skipped with a line saying so.  Everything
 goes to OUT, at most 7 files, each rewritten as soon as there is something new to say:
 ``gpu_check.json`` / ``gpu_check.md`` (all parts, the summary), ``gpu_check.log`` (the parts'
@@ -148,10 +150,14 @@ class Check:
         """Seconds part ``name`` may take: its share (at least MIN_PART_S) plus what earlier
         parts left unused, keeping MIN_PART_S for each part after it, never past the budget."""
         used = sum(p["seconds"] for p in self.data["parts"].values())
-        planned = sum(SHARES[n] for n in self.data["parts"]) * self.args.budget_s
+        planned = sum(self.share(n) for n in self.data["parts"])
         left = self.args.budget_s - (time.monotonic() - self.start)
-        share = max(MIN_PART_S, SHARES[name] * self.args.budget_s) + max(0.0, planned - used)
+        share = max(MIN_PART_S, self.share(name)) + max(0.0, planned - used)
         return min(share, left - MIN_PART_S * remaining_parts)
+
+    def share(self, name):
+        """Part ``name``'s share of the budget in seconds, among the parts chosen to run."""
+        return SHARES[name] / sum(SHARES[n] for n in self.args.parts) * self.args.budget_s
 
     def run(self, name, argv, remaining_parts, log=None, env=None):
         """Run one part (see :func:`run_part`) unless no time is left; record and save."""
@@ -234,17 +240,26 @@ def main(argv=None):
     p.add_argument("--tiny", action="store_true", help="smoke run: every part on the smallest shapes")
     p.add_argument("--mnist-path", help="folder with the MNIST IDX files (see above for the defaults)")
     p.add_argument("--threads", type=int, default=1, help="CPU threads of the fastnn-numba rows (default 1)")
+    p.add_argument("--parts", default=",".join(SHARES),
+                   help=f"comma-separated parts to run, e.g. tests,bench for a second run "
+                        f"(default all: {','.join(SHARES)}); the shares of those left out go to the others")
     args = p.parse_args(argv)
-    if args.budget_s < 4 * MIN_PART_S:
-        p.error(f"--budget-s must be at least {4 * MIN_PART_S:g}, got {args.budget_s:g}")
+    args.parts = [name.strip() for name in args.parts.split(",") if name.strip()]
+    unknown = [name for name in args.parts if name not in SHARES]
+    if unknown or not args.parts:
+        p.error(f"--parts: unknown part(s) {unknown}; expected some of {list(SHARES)}")
+    if args.budget_s < len(args.parts) * MIN_PART_S:
+        p.error(f"--budget-s must be at least {len(args.parts) * MIN_PART_S:g} for "
+                f"{len(args.parts)} part(s), got {args.budget_s:g}")
     check = Check(args)
     signal.signal(signal.SIGTERM, _interrupt)           # `timeout` sends SIGTERM: stop tidily
     check.save()
+    steps = {"env": lambda left: check.probe("env", left), "tests": check.tests,
+             "bench": check.bench, "tuning": lambda left: check.probe("tuning", left)}
+    chosen = [name for name in SHARES if name in args.parts]
     try:
-        check.probe("env", 3)
-        check.tests(2)
-        check.bench(1)
-        check.probe("tuning", 0)
+        for i, name in enumerate(chosen):
+            steps[name](len(chosen) - 1 - i)
     except KeyboardInterrupt:
         check.note("interrupted: the parts that had not finished were stopped")
     finally:
@@ -252,7 +267,7 @@ def main(argv=None):
     check.save()
     print(markdown(check.data), flush=True)
     bad = [n for n, part in check.data["parts"].items() if part["status"] != "ok"]
-    return 1 if bad or len(check.data["parts"]) < len(SHARES) else 0
+    return 1 if bad or len(check.data["parts"]) < len(chosen) else 0
 
 
 def _interrupt(signum, frame):

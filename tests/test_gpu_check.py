@@ -105,8 +105,21 @@ def test_a_failing_part_is_recorded_and_the_rest_still_get_their_time(tmp_path):
     part = gpu_check.run_part([sys.executable, "-c", "raise SystemExit(3)"], 10.0, tmp_path / "log")
     assert (part["status"], part["rc"]) == ("failed", 3) and part["seconds"] < 10
     check = gpu_check.Check(gpu_check.argparse.Namespace(out=str(tmp_path / "o"), budget_s=100.0, tiny=True,
-                                                         mnist_path=None, threads=1))
+                                                         mnist_path=None, threads=1,
+                                                         parts=list(gpu_check.SHARES)))
     check.data["parts"]["env"] = {"status": "failed", "seconds": 1.0}
     # tests gets its own share plus the 7 s env left unused, keeping 8 s for each later part
     assert check.limit("tests", 2) == pytest.approx(100 * gpu_check.SHARES["tests"] + 7.0, abs=0.5)
     gpu_check.shutil.rmtree(check.tmp)
+
+
+def test_only_the_parts_asked_for_run_and_share_the_whole_budget(tmp_path):
+    gpu_check = _module()
+    check = gpu_check.Check(gpu_check.argparse.Namespace(out=str(tmp_path), budget_s=100.0, tiny=True,
+                                                         mnist_path=None, threads=1, parts=["tests", "bench"]))
+    shares = gpu_check.SHARES
+    assert check.share("tests") == pytest.approx(100 * shares["tests"] / (shares["tests"] + shares["bench"]))
+    assert check.limit("tests", 1) == pytest.approx(check.share("tests"), abs=0.5)
+    gpu_check.shutil.rmtree(check.tmp)
+    with pytest.raises(SystemExit):
+        gpu_check.main(["--out", str(tmp_path), "--parts", "tests,benchh"])
