@@ -320,6 +320,7 @@ def _bench_lines(bench):
 def _tuning_lines(tuning):
     lines = ["## Tuning (epoch times in ms)", "",
              f"- one launch of an empty kernel from Python: {_launch(tuning.get('launch_us'))}",
+             f"- cuBLAS float32 GEMM (TFLOP/s by n): {_brief(tuning.get('cublas_sgemm_tflops'))}",
              f"- defaults: {tuning.get('defaults')}", ""]
     rows = [[r["net"], r["batch"], r["batch_x_params"], r["default"], _epoch(r.get("one-block")),
              _epoch(r.get("per-batch"))] for r in tuning.get("one_block", [])]

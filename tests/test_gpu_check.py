@@ -78,6 +78,8 @@ def test_env_and_tuning_record_what_they_found_and_what_is_missing(tiny_run):
     assert check["env"]["cupy"]["cublas_status"] == [False, "the CUDA simulator has no cuBLAS"]
     assert any(n.startswith("missing: cuBLAS through CuPy") for n in check["notes"])
     tuning = check["tuning"]
+    assert {"1 array", "8 arrays + 6 scalars"} <= set(tuning["launch_us"]), tuning["launch_us"]
+    assert tuning["cublas_sgemm_tflops"] == {"skipped": "the CUDA simulator has no cuBLAS"}
     assert tuning["one_block"][0]["one-block"]["epoch_s"] > 0
     assert tuning["one_block"][0]["per-batch"]["epoch_s"] > 0
     assert tuning["gemm"][0]["tiled"]["epoch_s"] > 0

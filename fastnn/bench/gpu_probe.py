@@ -5,7 +5,8 @@
 ``tuning``  measurements behind the CUDA back end's two size policies: a narrow network's epoch
             in one block against two launches per batch (``numba_cuda.EPOCH_MAX_WORK``), and
             wide networks with every layer tiled, the default per-layer choice, and every layer
-            on cuBLAS (``_cuda_gemm.GEMM_MIN_WORK``); plus the cost of one kernel launch.
+            on cuBLAS (``_cuda_gemm.GEMM_MIN_WORK``); plus the cost of one kernel launch and
+            cuBLAS's float32 GEMM speed (the ceiling of the wide rows).
 
 ``python -m fastnn.bench.gpu_probe env|tuning OUT.json [--tiny] [--deadline-s S]`` writes one
 JSON object to OUT.json, rewritten after every measurement (a part stopped at its time limit
@@ -160,11 +161,11 @@ def _launch_us(tiny):
     args14 = arrays + [0, 1, 2, np.uint64(3), 4, 5]
     cases = {"1 array": lambda: one[1, 1](arrays[0]),
              "8 arrays + 6 scalars": lambda: fourteen[1, 1](*args14)}
-    if hasattr(fourteen, "overloads"):   # not in the simulator
-        fourteen[1, 1](*args14)
-        compiled = next(iter(fourteen.overloads.values()))
+    fourteen[1, 1](*args14)
+    compiled = list(getattr(fourteen, "overloads", {}).values())    # none in the simulator
+    if compiled:
         cases["the same, compiled overload launched directly"] = \
-            lambda: compiled.launch(args14, (1, 1, 1), (1, 1, 1), 0, 0)
+            lambda: compiled[0].launch(args14, (1, 1, 1), (1, 1, 1), 0, 0)
     out = {}
     for name, launch in cases.items():
         launch()
@@ -176,6 +177,23 @@ def _launch_us(tiny):
         cuda.synchronize()
         out[name] = round(1e6 * (time.perf_counter() - t0) / n, 2)
     return out
+
+
+def _sgemm_tflops(n):
+    """cuBLAS float32 GEMM speed through CuPy on n x n x n (median of 10 after a warm-up)."""
+    import cupy
+    a, b = (cupy.random.standard_normal((n, n), dtype=cupy.float32) for _ in range(2))
+    c = cupy.empty((n, n), cupy.float32)
+    cupy.matmul(a, b, out=c)
+    times = []
+    for _ in range(10):
+        start, stop = cupy.cuda.Event(), cupy.cuda.Event()
+        start.record()
+        cupy.matmul(a, b, out=c)
+        stop.record()
+        stop.synchronize()
+        times.append(cupy.cuda.get_elapsed_time(start, stop) / 1e3)
+    return round(2 * n ** 3 / statistics.median(times) / 1e12, 2)
 
 
 def _patched(module, **values):
@@ -193,6 +211,9 @@ def tuning(write, tiny, deadline):
     out = {"launch_us": _guarded(lambda: _launch_us(tiny)), "one_block": [], "gemm": [],
            "defaults": {"EPOCH_MAX_WORK": numba_cuda.EPOCH_MAX_WORK,
                         "GEMM_MIN_WORK": _cuda_gemm.GEMM_MIN_WORK}}
+    cublas = _cuda_gemm.status()
+    out["cublas_sgemm_tflops"] = ({n: _guarded(lambda: _sgemm_tflops(n)) for n in (1024, 4096)}
+                                  if cublas[0] else {"skipped": cublas[1]})
     write(out)
     epochs = 1 if tiny else 3
     narrow = ([("tiny", (2, 8, 8, 2), S.TANH, (4,))] if tiny else
@@ -215,7 +236,6 @@ def tuning(write, tiny, deadline):
                     _patched(numba_cuda, **old)
             out["one_block"].append(row)
             write(out)
-    cublas = _cuda_gemm.status()
     wide = ([("3-5-2", (3, 5, 2), 4)] if tiny else
             [("256x3", (256, 256, 256, 10), 128), ("512x3", (512, 512, 512, 10), 256),
              ("mnist", (784, 256, 128, 10), 128), ("1024x3", (1024, 1024, 1024, 10), 256),
