@@ -2,7 +2,11 @@
 
 Run from the checkout, with nothing installed beyond the machine's own Python packages::
 
-    PYTHONPATH=. timeout 420 python benchmarks/gpu_check.py --out OUT
+    PYTHONPATH=. timeout 420 python3 benchmarks/gpu_check.py --out OUT
+
+(on this workplace's lent GPU machine: ``run(command="PYTHONPATH=. PYTHONUNBUFFERED=1 timeout 420
+python3 benchmarks/gpu_check.py --out $OUT --mnist-path .gpu_data/mnist", carry=[".gpu_data"],
+timeout_s=480)``, after ``cp -r ../shared/data/mnist .gpu_data/`` in the checkout).
 
 Four parts run one after the other, each in its own process group with a hard time limit (its
 share of ``--budget-s``, plus whatever the parts before it left unused), so a part that hangs or
