@@ -119,3 +119,29 @@ def test_first_call_is_timed_in_fresh_processes_with_cold_and_warm_cache():
     times = measure.first_call_times("fastnn-numpy", MAIN["tiny"], None, threads=1, timeout_s=120)
     for phase in ("cold", "warm"):
         assert {"import_s", "first_fit_s", "epoch_s", "compile_s"} <= set(times[phase])
+
+
+def test_gpu_results_are_named_after_the_gpu():
+    from fastnn.bench.cli import build_parser, gpu_slug, output_prefix, settings_from_args
+    assert gpu_slug("NVIDIA H200") == "h200"
+    assert gpu_slug("NVIDIA H100 80GB HBM3") == "h100-80gb-hbm3"
+    gpu = settings_from_args(build_parser().parse_args(["--gpu"]))
+    assert output_prefix(gpu, {"gpu": "NVIDIA H200"}) == "gpu-h200"
+    assert output_prefix(gpu, {"gpu": None}) == "gpu"
+    gpu.threads = 2
+    assert output_prefix(gpu, {"gpu": "NVIDIA H200"}) == "gpu-h200-t2"
+    quick = settings_from_args(build_parser().parse_args(["--quick"]))
+    assert output_prefix(quick, {"gpu": "NVIDIA H200"}) == "quick"
+
+
+def test_max_samples_shrinks_every_workload_for_smoke_runs():
+    from fastnn.bench.cli import build_parser, settings_from_args
+    from fastnn.bench.suite import _jobs
+    settings = settings_from_args(build_parser().parse_args(
+        ["--gpu", "--max-samples", "20", "--compile-on", "small"]))
+    assert settings.compile_on == ("small",)
+    plans = [wl for _, plan in _jobs(settings, ["fastnn-numba"]) for wl in plan]
+    assert {wl.name for wl in plans} == set(MAIN)
+    assert all(wl.n_samples == 20 and wl.check_epochs == 1 for wl in plans)
+    with pytest.raises(SystemExit):
+        main(["--max-samples", "0"])

@@ -9,17 +9,20 @@ FLOPs, bound small networks):
   training set to the device once per ``fit``; an epoch uploads the permutation and one small
   ``hyper`` vector (optimizer settings + zeroed counters) and downloads that vector once at the
   end (loss sum, number correct, non-finite flag).  No host<->device copy happens per batch.
-* narrow networks (every width <= ``FUSED_MAX_WIDTH``): **2 launches per mini-batch**, a fused
-  forward + loss + backward kernel over row tiles (activations kept in shared memory across
-  layers, tiny-cuda-nn style) and one update kernel over the whole flat buffer that sums each
-  parameter's gradient over the batch, adds the penalty and applies the optimizer.
-* wider networks: **3L + 1 launches** for L layers: per layer a tiled shared-memory product for
-  the forward pass (bias, activation and dropout fused in its epilogue), one for the backward
-  pass (mask and activation derivative fused), one for the weight gradient; the loss kernel; the
-  same single update kernel.
+* narrow networks (every width <= ``FUSED_MAX_WIDTH``) with small batches
+  (:func:`epoch_in_one_block`): **one launch per epoch**, a single block that loops over the
+  batches (forward + loss + backward of its row tiles, a block barrier, every parameter's update,
+  a barrier); one block needs no grid-wide synchronisation, and one SM is plenty for such a batch.
+* other narrow networks: **2 launches per mini-batch**, a fused forward + loss + backward kernel
+  over row tiles (activations kept in shared memory across layers, tiny-cuda-nn style) and one
+  update kernel over the whole flat buffer that sums each parameter's gradient over the batch,
+  adds the penalty and applies the optimizer.
+* wider networks: per layer and product either cuBLAS through CuPy (large layers, see
+  :mod:`._cuda_gemm`; the bias, activation and dropout then run in an epilogue kernel) or a tiled
+  shared-memory kernel with that epilogue fused; then the loss kernel and the same update kernel.
 
-The tile sizes below are module constants so the simulator tests can shrink them (stumpy's
-trick): the simulator runs every thread as a Python thread, so small blocks keep CI fast.
+The launch sizes below are module constants; under Numba's CUDA simulator, which runs every CUDA
+thread as a Python thread, they are small (stumpy's trick), so the simulator stays usable.
 """
 from __future__ import annotations
 
@@ -31,20 +34,28 @@ from . import _host_engine
 try:
     from numba import config as _numba_config, cuda
 
-    from . import _cuda_kernels as K
+    from . import _cuda_device as D, _cuda_gemm, _cuda_kernels as K
     _IMPORT_ERROR = ""
 except ImportError as exc:          # numba or numba-cuda missing: report, never break the import
-    cuda = K = None
+    cuda = D = K = _cuda_gemm = None
     _IMPORT_ERROR = f"numba-cuda is not installed ({exc})"
 
 NAME = "cuda"
 TILE = 16              # T x T tiles of the wide-layer products (256 threads a block)
-FUSED_MAX_WIDTH = 64   # widest layer the fused kernel keeps in shared memory
-FUSED_ROWS = 8         # rows per block of the fused kernel ...
-FUSED_THREADS = 32     # ... and threads per row (one warp strides over the units)
+FUSED_MAX_WIDTH = 64   # widest layer the fused kernels keep in shared memory
+FUSED_ROWS = 8         # rows per block of the per-batch fused kernel ...
+EPOCH_ROWS = 16        # ... and per row tile of the one-block epoch kernel
+FUSED_THREADS = 32     # most threads per row (a warp strides over the units)
+EPOCH_MAX_WORK = 1 << 19   # batch rows x parameters up to which one block trains a whole epoch
 UPDATE_THREADS = 256   # threads per block of the update kernel
+ELEMENT_THREADS = 256  # threads per block of the element-wise kernels (gather, epilogue)
 LOSS_THREADS = 128     # threads per block of the loss kernel (one per row)
 PREDICT_CHUNK = 65536  # rows per forward launch in ``forward``
+if cuda is not None and _numba_config.ENABLE_CUDASIM:   # every simulated thread is a Python thread
+    TILE, FUSED_ROWS, EPOCH_ROWS, FUSED_THREADS = 4, 4, 4, 2
+    UPDATE_THREADS, ELEMENT_THREADS, LOSS_THREADS = 32, 32, 8
+gemm_provider = _cuda_gemm.provider if _cuda_gemm else None
+"""Makes the object that runs cuBLAS products (None: tiled kernels only); tests substitute it."""
 
 
 def availability():
@@ -69,6 +80,31 @@ def _cdiv(a, b):
     return -(-a // b)
 
 
+def is_narrow(spec) -> bool:
+    """Whether every layer fits the fused kernels' shared buffers (width <= FUSED_MAX_WIDTH)."""
+    return int(spec.sizes.max()) <= FUSED_MAX_WIDTH
+
+
+def epoch_in_one_block(spec, batch_size) -> bool:
+    """Whether one block trains a whole epoch in one launch: a narrow network whose batches are
+    small (``batch_size * n_params <= EPOCH_MAX_WORK``).  Larger batches spread over many blocks
+    per batch instead, because one SM's share of a batch then outweighs two launches a batch.
+
+    >>> from fastnn import _spec
+    >>> tiny = _spec.make_spec([2, 8, 8, 2], [_spec.TANH] * 2 + [_spec.IDENTITY])
+    >>> epoch_in_one_block(tiny, 10), epoch_in_one_block(tiny, 100_000)
+    (True, False)
+    """
+    return is_narrow(spec) and batch_size * spec.n_params <= EPOCH_MAX_WORK
+
+
+def threads_per_row(spec) -> int:
+    """Threads per row of the fused kernels: the widest layer rounded up to a power of two, at
+    most FUSED_THREADS (narrow layers leave no thread idle in every row)."""
+    widest = int(spec.sizes.max())
+    return min(FUSED_THREADS, 1 << max(widest - 1, 0).bit_length())
+
+
 class _Device:
     """The device arrays one run works on (``grad``/``state`` may be 1-element dummies)."""
 
@@ -79,62 +115,120 @@ class _Device:
 
 class _Net:
     """One network on the device for batches of up to ``capacity`` rows: the ``lay``/``layf``
-    tables, the flat work buffer and the compiled kernels (see :mod:`._cuda_kernels`)."""
+    tables, the flat work buffer, the kernels of its path, and for a wide network the layers
+    whose products go to cuBLAS (see :mod:`._cuda_kernels`)."""
 
     def __init__(self, spec, dtype, capacity):
         n_layers = spec.n_layers
-        lay = np.full((n_layers, K.LAY_COLS), -1, np.int64)
+        lay = np.full((n_layers, D.LAY_COLS), -1, np.int64)
         offset = 0
         for layer in range(n_layers):
             fan_in, fan_out = int(spec.sizes[layer]), int(spec.sizes[layer + 1])
-            lay[layer, :K.AIN] = (fan_in, fan_out, spec.act[layer], spec.w_off[layer],
+            lay[layer, :D.AIN] = (fan_in, fan_out, spec.act[layer], spec.w_off[layer],
                                   spec.b_off[layer], spec.p_off[layer])
-            for column, width in ((K.AIN, fan_in), (K.Z, fan_out), (K.DZ, fan_out)):
+            for column, width in ((D.AIN, fan_in), (D.Z, fan_out), (D.DZ, fan_out)):
                 lay[layer, column] = offset
                 offset += capacity * width
             if spec.p_off[layer] >= 0:
-                lay[layer, K.DA] = offset
+                lay[layer, D.DA] = offset
                 offset += capacity * fan_out
         layf = np.stack([spec.act_alpha, spec.l1, spec.l2, spec.drop], axis=1)
         self.lay, self.layf = cuda.to_device(lay), cuda.to_device(np.ascontiguousarray(layf))
         self.work = cuda.device_array(max(offset, 1), dtype)
-        self.spec = spec
-        self.z_last = int(lay[n_layers - 1, K.Z])
-        self.fused = int(spec.sizes.max()) <= FUSED_MAX_WIDTH
-        self.kernels = K.build(np.dtype(dtype).name, TILE, FUSED_ROWS, FUSED_MAX_WIDTH,
-                               UPDATE_THREADS)
+        self.spec, self.table = spec, lay
+        self.z_last = int(lay[n_layers - 1, D.Z])
+        self.fused = is_narrow(spec)
+        self.update = K.update_kernel(UPDATE_THREADS)
+        name = np.dtype(dtype).name
+        if self.fused:
+            self.threads_x = threads_per_row(spec)
+            self.per_batch = K.fused_kernels(name, FUSED_ROWS, FUSED_MAX_WIDTH,
+                                             FUSED_THREADS * FUSED_ROWS).fused
+            self.one_block = K.fused_kernels(name, EPOCH_ROWS, FUSED_MAX_WIDTH,
+                                             FUSED_THREADS * EPOCH_ROWS).epoch
+            return
+        self.dense = K.tiled_kernel(name, TILE)
+        self.gemm = gemm_provider() if gemm_provider else None
+        self.gemm_layers = tuple(
+            _cuda_gemm.use_gemm(capacity, int(spec.sizes[layer]), int(spec.sizes[layer + 1]),
+                                self.gemm is not None) for layer in range(n_layers))
+        self._operands, self._operands_of = {}, None
+
+    def epoch(self, dev, n, batch_size, step, seed):
+        """Train a whole epoch over ``order[:n]`` in one launch of one block (narrow networks)."""
+        self.one_block[1, (self.threads_x, EPOCH_ROWS)](
+            self.lay, self.layf, dev.params, dev.grad, dev.state, self.work, dev.X, dev.Y,
+            dev.order, dev.hyper, n, batch_size, step, seed, self.spec.loss)
 
     def batch(self, dev, start, rows, t, seed, mode, flags):
         """Run rows ``order[start:start+rows]`` through the network in ``mode`` (TRAIN: forward,
         loss, backward and the update; GRAD: the same without dropout, gradient into ``grad``;
         PREDICT: forward only, outputs left in the last layer's Z)."""
-        k, lay, layf, spec = self.kernels, self.lay, self.layf, self.spec
+        lay, layf, spec = self.lay, self.layf, self.spec
         if self.fused:
-            k.fused[_cdiv(rows, FUSED_ROWS), (FUSED_THREADS, FUSED_ROWS)](
+            self.per_batch[_cdiv(rows, FUSED_ROWS), (self.threads_x, FUSED_ROWS)](
                 lay, layf, dev.params, self.work, dev.X, dev.Y, dev.order, dev.hyper, start, rows,
                 t, seed, mode, spec.loss)
         else:
-            def product(kind, layer, m, n):
-                k.dense[(_cdiv(m, TILE), _cdiv(n, TILE)), (TILE, TILE)](
-                    lay, layf, dev.params, dev.grad, self.work, dev.X, dev.order, start, rows, t,
-                    seed, mode, kind, layer)
-
-            sizes = [int(s) for s in spec.sizes]
+            step = (start, rows, t, seed, mode)
             for layer in range(spec.n_layers):
-                product(K.FWD, layer, rows, sizes[layer + 1])
-            if mode == K.PREDICT:
+                self._product(dev, K.FWD, layer, *step)
+            if mode == D.PREDICT:
                 return
-            k.loss_rows[_cdiv(rows, LOSS_THREADS), LOSS_THREADS](
+            K.loss_rows[_cdiv(rows, LOSS_THREADS), LOSS_THREADS](
                 lay, layf, dev.params, self.work, dev.Y, dev.order, dev.hyper, start, rows,
                 spec.loss)
             for layer in range(spec.n_layers - 1, 0, -1):
-                product(K.BWD, layer, rows, sizes[layer])
+                self._product(dev, K.BWD, layer, *step)
             for layer in range(spec.n_layers):
-                product(K.WGRAD, layer, sizes[layer], sizes[layer + 1])
-            flags |= K.GW_READY
-        if mode != K.PREDICT:
-            k.update[_cdiv(spec.n_params, UPDATE_THREADS), UPDATE_THREADS](
+                self._product(dev, K.WGRAD, layer, *step)
+            flags |= D.GW_READY
+        if mode != D.PREDICT:
+            self.update[_cdiv(spec.n_params, UPDATE_THREADS), UPDATE_THREADS](
                 lay, layf, dev.params, dev.grad, dev.state, self.work, dev.hyper, rows, t, flags)
+
+    def _product(self, dev, kind, layer, start, rows, t, seed, mode):
+        """One product of a wide layer (FWD, BWD or WGRAD) with its epilogue: cuBLAS and the
+        epilogue kernel when the layer is a GEMM layer, else the fused tiled kernel."""
+        fan_in, fan_out = int(self.spec.sizes[layer]), int(self.spec.sizes[layer + 1])
+        if not self.gemm_layers[layer]:
+            m, n = {K.FWD: (rows, fan_out), K.BWD: (rows, fan_in), K.WGRAD: (fan_in, fan_out)}[kind]
+            self.dense[(_cdiv(m, TILE), _cdiv(n, TILE)), (TILE, TILE)](
+                self.lay, self.layf, dev.params, dev.grad, self.work, dev.X, dev.order, start,
+                rows, t, seed, mode, kind, layer)
+            return
+        if kind == K.FWD and layer == 0:
+            K.gather[_cdiv(rows * fan_in, ELEMENT_THREADS), ELEMENT_THREADS](
+                self.lay, self.layf, self.work, dev.X, dev.order, start, rows, t, seed, mode)
+        self.gemm.matmul(*self._gemm_operands(dev, kind, layer, rows))
+        if kind != K.WGRAD:
+            cols = fan_out if kind == K.FWD else fan_in
+            K.epilogue[_cdiv(rows * cols, ELEMENT_THREADS), ELEMENT_THREADS](
+                self.lay, self.layf, dev.params, self.work, dev.order, start, rows, t, seed, mode,
+                kind, layer)
+
+    def _gemm_operands(self, dev, kind, layer, rows):
+        """``(a, b, out)`` of the product ``out = a @ b``, wrapped once per (kind, layer, rows):
+        FWD Z = AIN @ W; BWD DZ_{l-1} = DZ_l @ W.T (the epilogue turns dA into dZ in place);
+        WGRAD grad_W = AIN.T @ DZ."""
+        if self._operands_of is not dev:
+            self._operands, self._operands_of = {}, dev
+        key = (kind, layer, rows)
+        if key not in self._operands:
+            lay, op, work = self.table[layer], self.gemm.operand, self.work
+            fan_in, fan_out, w0 = int(lay[D.FAN_IN]), int(lay[D.FAN_OUT]), int(lay[D.W_OFF])
+            ain, z, dz = int(lay[D.AIN]), int(lay[D.Z]), int(lay[D.DZ])
+            if kind == K.FWD:
+                ops = (op(work, ain, rows, fan_in), op(dev.params, w0, fan_in, fan_out),
+                       op(work, z, rows, fan_out))
+            elif kind == K.BWD:
+                ops = (op(work, dz, rows, fan_out), op(dev.params, w0, fan_in, fan_out, True),
+                       op(work, int(self.table[layer - 1, D.DZ]), rows, fan_in))
+            else:
+                ops = (op(work, ain, rows, fan_in, True), op(work, dz, rows, fan_out),
+                       op(dev.grad, w0, fan_in, fan_out))
+            self._operands[key] = ops
+        return self._operands[key]
 
     def outputs(self, rows):
         """The last PREDICT batch's outputs as a flat device view of ``rows * n_out`` values."""
@@ -143,7 +237,7 @@ class _Net:
 
 def _hyper(opt=None):
     """A host ``hyper`` vector: the optimizer settings, then zeroed counters."""
-    hyper = np.zeros(K.HYPER_SIZE, np.float64)
+    hyper = np.zeros(D.HYPER_SIZE, np.float64)
     if opt is not None:
         hyper[:S.OPT_SIZE] = opt
     return hyper
@@ -164,7 +258,7 @@ def forward(spec, params, X, out):
                   d_X, d_X, cuda.to_device(np.arange(n, dtype=np.int64)), cuda.to_device(_hyper()))
     for start in range(0, n, chunk):
         rows = min(chunk, n - start)
-        net.batch(dev, start, rows, 0, np.uint64(0), K.PREDICT, 0)
+        net.batch(dev, start, rows, 0, np.uint64(0), D.PREDICT, 0)
         out[start:start + rows] = net.outputs(rows).copy_to_host().reshape(rows, spec.n_out)
     return out
 
@@ -177,7 +271,7 @@ def _gradient_run(spec, params, X, Y):
     dev = _Device(cuda.to_device(params), d_grad, cuda.device_array((2, 1), params.dtype),
                   cuda.to_device(X), cuda.to_device(Y),
                   cuda.to_device(np.arange(n, dtype=np.int64)), d_hyper)
-    net.batch(dev, 0, n, 0, np.uint64(0), K.GRAD, K.GRAD_ONLY)
+    net.batch(dev, 0, n, 0, np.uint64(0), D.GRAD, D.GRAD_ONLY)
     return d_grad, d_hyper.copy_to_host()
 
 
@@ -185,7 +279,7 @@ def evaluate(spec, params, X, Y):
     """Mean loss plus penalty and accuracy (see :mod:`fastnn.backends`); the gradient that the
     GRAD-mode kernels compute on the way stays on the device."""
     _, hyper = _gradient_run(spec, params, X, Y)
-    return float(hyper[K.LOSS_SUM] / X.shape[0]), float(hyper[K.CORRECT] / X.shape[0])
+    return float(hyper[D.LOSS_SUM] / X.shape[0]), float(hyper[D.CORRECT] / X.shape[0])
 
 
 def layer_outputs(spec, params, X):
@@ -197,7 +291,7 @@ def loss_and_grad(spec, params, X, Y, grad):
     """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
     d_grad, hyper = _gradient_run(spec, params, X, Y)
     d_grad.copy_to_host(grad)
-    return float(hyper[K.LOSS_SUM] / X.shape[0])
+    return float(hyper[D.LOSS_SUM] / X.shape[0])
 
 
 def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed):
@@ -211,8 +305,9 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed):
 class Engine:
     """Parameters, optimizer state and data on the device for as long as the engine lives.
 
-    ``epoch`` copies the permutation and the ``hyper`` vector up, launches every mini-batch and
-    copies ``hyper`` back: one small download per epoch.  ``snapshot``/``restore`` are device-side
+    ``epoch`` copies the permutation and the ``hyper`` vector up, launches the whole epoch (one
+    launch when :func:`epoch_in_one_block`, else the launches of every mini-batch) and copies
+    ``hyper`` back: one small download per epoch.  ``snapshot``/``restore`` are device-side
     copies; ``sync`` writes ``params`` and ``state`` back into the caller's host arrays.
     """
 
@@ -226,6 +321,7 @@ class Engine:
         self._saved = (cuda.to_device(params), cuda.to_device(state))
         self._hyper = _hyper()
         self._finite = bool(np.isfinite(params).all())
+        self._one_launch = epoch_in_one_block(spec, self._batch_size)
 
     def epoch(self, order, opt, step, seed):
         """Train one epoch over ``order`` (see ``train_epoch``); returns ``(mean loss, accuracy)``."""
@@ -238,15 +334,17 @@ class Engine:
         self._hyper[:] = _hyper(opt)
         self._dev.hyper.copy_to_device(self._hyper)
         seed = np.uint64(seed)
-        n_batches = _cdiv(n, self._batch_size)
+        if self._one_launch:
+            self._net.epoch(self._dev, n, self._batch_size, step, seed)
+        n_batches = 0 if self._one_launch else _cdiv(n, self._batch_size)
         for b in range(n_batches):
             start = b * self._batch_size
-            flags = K.CHECK_FINITE if b == n_batches - 1 else 0
+            flags = D.CHECK_FINITE if b == n_batches - 1 else 0
             self._net.batch(self._dev, start, min(self._batch_size, n - start), step + b + 1, seed,
-                            K.TRAIN, flags)
+                            D.TRAIN, flags)
         self._dev.hyper.copy_to_host(self._hyper)
-        self._finite = self._hyper[K.NONFINITE] == 0
-        return self._hyper[K.LOSS_SUM] / n, self._hyper[K.CORRECT] / n
+        self._finite = self._hyper[D.NONFINITE] == 0
+        return self._hyper[D.LOSS_SUM] / n, self._hyper[D.CORRECT] / n
 
     def params_finite(self) -> bool:
         """Whether every weight was finite after the last epoch (checked on the device)."""

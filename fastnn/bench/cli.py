@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -68,6 +69,11 @@ def build_parser():
     p.add_argument("--repeats", type=int, help="timed repeats per row (full 5, quick 3)")
     p.add_argument("--min-repeat-s", type=float, help="minimum seconds per repeat (full 0.3, quick 0.1)")
     p.add_argument("--no-compile", action="store_true", help="skip the fresh-process first-call timings")
+    p.add_argument("--compile-on", type=lambda t: _names(t, workloads.MAIN, "workload"),
+                   help="workloads whose first call is timed in fresh processes (default tiny,small; --quick: tiny)")
+    p.add_argument("--max-samples", type=int,
+                   help="smoke runs: train on at most N samples per workload, checked after one epoch")
+    p.add_argument("--no-plots", action="store_true", help="write JSON and markdown only, no PNG plots")
     p.add_argument("--mnist-path", help="folder with the MNIST IDX files (default: $FASTNN_DATA, ~/.cache/fastnn/mnist)")
     p.add_argument("--timeout", type=float, help="seconds allowed per implementation's worker process")
     p.add_argument("--out", type=Path, help="output folder (default: benchmarks/results in a checkout)")
@@ -83,13 +89,34 @@ def settings_from_args(args):
         s.widths, s.batches = (), ()
     given = {"workloads": args.workloads, "impls": args.impl, "widths": args.widths, "batches": args.batches,
              "repeats": args.repeats, "min_repeat_s": args.min_repeat_s, "mnist_path": args.mnist_path,
-             "timeout_s": args.timeout}
+             "timeout_s": args.timeout, "max_samples": args.max_samples}
     for key, value in given.items():
         if value is not None:
             setattr(s, key, value)
-    s.compile_on = () if args.no_compile else (
-        tuple(w for w in s.compile_on if w in s.workloads) or tuple(s.workloads[:1]))
+    if args.no_compile:
+        s.compile_on = ()
+    elif args.compile_on is not None:
+        s.compile_on = args.compile_on
+    else:
+        s.compile_on = tuple(w for w in s.compile_on if w in s.workloads) or tuple(s.workloads[:1])
     return s
+
+
+def gpu_slug(name):
+    """A file-name form of a GPU name: ``"NVIDIA H200"`` -> ``"h200"``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug.removeprefix("nvidia-") or "gpu"
+
+
+def output_prefix(settings, machine):
+    """The results' file stem: the mode, the GPU's name in GPU runs that found one (``gpu-h200``),
+    then ``-tN`` when N > 1 threads were used, or ``-defaults`` for every library's own threads."""
+    stem = settings.mode
+    if settings.mode == "gpu" and machine.get("gpu"):
+        stem += "-" + gpu_slug(machine["gpu"])
+    if settings.threads is None:
+        return f"{stem}-defaults"
+    return stem if settings.threads == 1 else f"{stem}-t{settings.threads}"
 
 
 def main(argv=None) -> int:
@@ -99,17 +126,23 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error(f"--threads must be >= 1, got {args.threads}")
+    if args.max_samples is not None and args.max_samples < 1:
+        parser.error(f"--max-samples must be >= 1, got {args.max_samples}")
     settings = settings_from_args(args)
     for name in settings.impls:
         try:
             implementation(name)
         except ValueError as exc:
             parser.error(str(exc))
-    results = run_suite(settings, ["fastnn", "bench", *argv])
     out_dir = args.out or default_out_dir()
-    prefix = (f"{settings.mode}-defaults" if settings.threads is None else settings.mode
-              if settings.threads == 1 else f"{settings.mode}-t{settings.threads}")
-    paths = report.write(results, out_dir, prefix)
+
+    def write_so_far(partial):   # after every worker: a run cut short keeps its finished rows
+        report.write({**partial, "partial": True}, out_dir, output_prefix(settings, partial["machine"]),
+                     plots=False)
+
+    results = run_suite(settings, ["fastnn", "bench", *argv], on_progress=write_so_far)
+    paths = report.write(results, out_dir, output_prefix(settings, results["machine"]),
+                         plots=not args.no_plots)
     print(report.summary(results))
     print("wrote " + ", ".join(str(p) for p in paths))
     failed = [r for r in results["rows"] if r["status"] == "failed" and r["impl"].startswith("fastnn-")]

@@ -57,5 +57,9 @@ def run_worker(task, threads, extra_env=None, timeout_s=600):
             os.killpg(proc.pid, signal.SIGKILL)  # the worker's own session: it and its children only
             proc.wait()
             error = f"timed out after {timeout_s} s"
+        except BaseException:               # Ctrl-C or a signal: the worker must not outlive us
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         rows = [json.loads(line) for line in result_file.read_text().splitlines() if line.strip()]
     return rows, error

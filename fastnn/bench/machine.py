@@ -13,8 +13,9 @@ import time
 
 import numpy as np
 
-LIBRARIES = ("fastnn", "numpy", "scipy", "numba", "llvmlite", "numba-cuda", "torch", "jax",
+LIBRARIES = ("fastnn", "numpy", "scipy", "numba", "llvmlite", "numba-cuda", "cupy", "torch", "jax",
              "jaxlib", "scikit-learn", "threadpoolctl", "matplotlib")
+_DISTRIBUTIONS = {"cupy": ("cupy-cuda13x", "cupy-cuda12x", "cupy")}   # one library, several wheels
 
 
 def cpu_name():
@@ -33,17 +34,23 @@ def versions():
     """``{distribution: version or None}`` for Python and every library the harness may use."""
     out = {"python": platform.python_version()}
     for name in LIBRARIES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
+        out[name] = None
+        for distribution in _DISTRIBUTIONS.get(name, (name,)):
+            try:
+                out[name] = importlib.metadata.version(distribution)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                pass
     return out
 
 
 def gpu_name():
-    """The first CUDA GPU's name via numba-cuda or torch, or ``None`` when there is none."""
+    """The first CUDA GPU's name via numba-cuda or torch, ``"CUDA simulator"`` under Numba's
+    simulator (``NUMBA_ENABLE_CUDASIM=1``: the GPU rows then run there), or ``None``."""
     try:
-        from numba import cuda
+        from numba import config, cuda
+        if config.ENABLE_CUDASIM:
+            return "CUDA simulator"
         if cuda.is_available():
             name = cuda.get_current_device().name
             return name.decode() if isinstance(name, bytes) else str(name)

@@ -21,6 +21,8 @@ TARGETS = {
 """The speed targets (issue #10): fastnn-numba samples/s over each implementation, per workload."""
 NEEDED_PEAK_TARGET = {"mnist": 0.8}
 """...and the fraction of the GEMM peak, counted on the FLOP actually needed, per workload."""
+GPU_TARGETS = {"tiny": 10.0, "small": 5.0, "mnist": 1.5, "wide": 0.5}
+"""GPU-issue targets: fastnn-cuda samples/s over PyTorch CUDA eager, per workload."""
 
 
 def fmt_rate(x):
@@ -164,6 +166,24 @@ def _targets_section(results):
             *_table(["ratio"] + names, rows), ""]
 
 
+def _gpu_targets_section(results):
+    """fastnn-cuda against PyTorch CUDA eager (the targets) and against fastnn-numba on the CPU."""
+    idx, rows = _index(results), []
+    for name, target in GPU_TARGETS.items():
+        if name not in results["workloads"]:
+            continue
+        cu, tch, nb = (_rate(idx.get((i, name))) for i in ("fastnn-cuda", "torch-cuda", "fastnn-numba"))
+        ratio = cu / tch if cu and tch else None
+        met = "–" if ratio is None else ("yes" if ratio >= target else "**no**")
+        rows.append([name, fmt_rate(cu), fmt_rate(tch), fmt_rate(nb), f"{ratio:.3g}" if ratio else "–",
+                     f">= {target:g}", met, f"{cu / nb:.3g}" if cu and nb else "–"])
+    if not any(r[1] != "–" for r in rows):
+        return []
+    header = ["workload", "fastnn-cuda", "torch-cuda", "fastnn-numba (CPU)", "cuda / torch", "target", "met",
+              "cuda / numba"]
+    return ["## GPU targets: fastnn cuda vs PyTorch CUDA eager (samples/s)", ""] + _table(header, rows) + [""]
+
+
 def _compile_section(results):
     rows = []
     for r in results.get("compile", []):
@@ -221,12 +241,15 @@ def summary(results):
             rate, base = _rate(idx.get((impl, n))), _rate(idx.get((baseline(results), n)))
             cells.append("–" if rate is None else fmt_rate(rate) + (f" ({rate / base:.3g}×)" if base else ""))
         rows.append(cells)
-    return "\n".join(_table([f"samples/s (× {baseline(results)})"] + names, rows) + [""] + _targets_section(results))
+    return "\n".join(_table([f"samples/s (× {baseline(results)})"] + names, rows) + [""] + _targets_section(results)
+                     + _gpu_targets_section(results))
 
 
 def markdown(results, plots):
     """The markdown report: machine, headline tables, core targets, first call, sweeps, skipped, plots."""
-    lines = [f"# fastnn benchmark — {results['settings']['mode']}", "", *_machine_lines(results),
+    partial = ["**Partial results: the run had not finished when this was written.**", ""] \
+        if results.get("partial") else []
+    lines = [f"# fastnn benchmark — {results['settings']['mode']}", "", *partial, *_machine_lines(results),
              _noise_line(results), "",
              f"GFLOP/s counts 6·Σ(in·out) FLOP per sample; % peak (needed) counts only the FLOP training "
              f"needs (no input gradient of the first layer); × {baseline(results)} is the ratio of medians "
@@ -240,14 +263,18 @@ def markdown(results, plots):
     return "\n".join(lines)
 
 
-def write(results, out_dir, prefix):
-    """Write ``<prefix>.json``, ``<prefix>.md`` and ``<prefix>_*.png`` into ``out_dir``; returns the paths."""
+def write(results, out_dir, prefix, plots=True):
+    """Write ``<prefix>.json``, ``<prefix>.md`` and (with ``plots``) ``<prefix>_*.png`` into
+    ``out_dir``; returns the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        plots = {"files": [str(p) for p in write_plots(results, out_dir, prefix)], "note": None}
-    except ImportError:
-        plots = {"files": [], "note": "plots skipped: install fastnn[bench] (matplotlib)"}
+    if not plots:
+        plots = {"files": [], "note": "no plots in this report (--no-plots, or the run had not finished)"}
+    else:
+        try:
+            plots = {"files": [str(p) for p in write_plots(results, out_dir, prefix)], "note": None}
+        except ImportError:
+            plots = {"files": [], "note": "plots skipped: install fastnn[bench] (matplotlib)"}
     results = {**results, "plots": {"files": [Path(p).name for p in plots["files"]], "note": plots["note"]}}
     json_path, md_path = out_dir / f"{prefix}.json", out_dir / f"{prefix}.md"
     json_path.write_text(json.dumps(results, indent=1) + "\n")

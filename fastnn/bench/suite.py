@@ -10,7 +10,7 @@ import datetime
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from . import fastnn_runner
 from .workloads import FULL_BATCHES, FULL_WIDTHS, MAIN, batch_sweep, width_sweep
@@ -38,6 +38,7 @@ class Settings:
     isolate: bool = True                    # a fresh process per headline workload (else one per impl)
     compile_on: tuple = ("tiny", "small")   # workloads whose first call is timed in fresh processes
     mnist_path: str | None = None
+    max_samples: int | None = None          # smoke runs: at most this many samples, checked after 1 epoch
     timeout_s: float = 1800.0
     gemm_sizes: tuple = (256, 1024, 2048)
     gemm_time_s: float = 1.0
@@ -53,7 +54,7 @@ def _jobs(settings, impls):
     runs all headline workloads.  Each sweep is one process per implementation; in ``--quick``
     only fastnn and ``settings.sweep_peers`` sweep.
     """
-    main = [MAIN[name] for name in settings.workloads]
+    main = [_sized(MAIN[name], settings) for name in settings.workloads]
     if settings.isolate:
         jobs = [(impl, [wl]) for wl in main for impl in impls]
     else:
@@ -63,16 +64,27 @@ def _jobs(settings, impls):
     sweepers = [i for i in impls if settings.sweep_peers is None or i in settings.sweep_peers
                 or i.startswith(fastnn_runner.PREFIX)]
     for sweep in (width_sweep(settings.widths), batch_sweep(settings.batches)):
+        sweep = [_sized(wl, settings) for wl in sweep]
         jobs += [(impl, sweep) for impl in sweepers if sweep]
     return jobs
+
+
+def _sized(wl, settings):
+    """``wl`` cut to ``settings.max_samples`` samples and one check epoch (smoke runs), or as is."""
+    if settings.max_samples is None or wl.n_samples <= settings.max_samples:
+        return wl
+    return replace(wl, n_samples=settings.max_samples, check_epochs=1)
 
 
 def _log(text):
     print(text, file=sys.stderr, flush=True)
 
 
-def run_suite(settings, argv=()):
-    """Run the benchmark described by ``settings``; returns the results dict (see ``benchmarks/README.md``)."""
+def run_suite(settings, argv=(), on_progress=None):
+    """Run the benchmark described by ``settings``; returns the results dict (see ``benchmarks/README.md``).
+
+    ``on_progress(results)``, if given, receives the results so far after every worker process,
+    so a caller can write them as they come (a run cut short keeps its finished rows)."""
     start, load_start = time.perf_counter(), _loadavg()
     threads = f"{settings.threads} thread(s)" if settings.threads else "default threads"
     _log(f"fastnn bench ({settings.mode}, {threads}): machine info and GEMM peak ...")
@@ -89,24 +101,32 @@ def run_suite(settings, argv=()):
     for name, plan in _jobs(settings, impls):
         defined.update((wl.name, wl) for wl in plan)
         if why_not[name]:
-            results += [_skipped(name, wl, why_not[name]) for wl in plan]
-            continue
-        task = {"kind": "train", "impl": name, "workloads": [wl.to_dict() for wl in plan],
-                "threads": settings.threads, "repeats": settings.repeats,
-                "min_repeat_s": settings.min_repeat_s, "quiet": settings.quiet,
-                "mnist_path": settings.mnist_path}
-        rows, error = run_worker(task, settings.threads, timeout_s=settings.timeout_s)
-        done = {r["workload"] for r in rows}
-        results += rows + [_skipped(name, wl, error, "failed") for wl in plan if wl.name not in done]
-    _annotate(results, machine)
+            rows = [_skipped(name, wl, why_not[name]) for wl in plan]
+        else:
+            task = {"kind": "train", "impl": name, "workloads": [wl.to_dict() for wl in plan],
+                    "threads": settings.threads, "repeats": settings.repeats,
+                    "min_repeat_s": settings.min_repeat_s, "quiet": settings.quiet,
+                    "mnist_path": settings.mnist_path}
+            rows, error = run_worker(task, settings.threads, timeout_s=settings.timeout_s)
+            done = {r["workload"] for r in rows}
+            rows += [_skipped(name, wl, error, "failed") for wl in plan if wl.name not in done]
+        _annotate(rows, machine)
+        results += rows
+        if on_progress and not why_not[name]:
+            on_progress(_results(settings, argv, machine, defined, results, [], start, load_start))
     compile_rows = _compile_times(impls, settings, machine)
+    return _results(settings, argv, machine, defined, results, compile_rows, start, load_start)
+
+
+def _results(settings, argv, machine, defined, rows, compile_rows, start, load_start):
+    """The JSON-ready results dict of the rows measured so far."""
     return {
         "schema": SCHEMA, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "argv": list(argv), "settings": _jsonable(asdict(settings)), "machine": machine,
         "workloads": {wl.name: {**wl.to_dict(), "label": wl.label, "flop_per_sample": wl.flop_per_sample,
                                 "needed_flop_per_sample": wl.needed_flop_per_sample}
                       for wl in defined.values()},
-        "rows": results, "compile": compile_rows,
+        "rows": list(rows), "compile": compile_rows,
         "loadavg": {"start": load_start, "end": _loadavg()}, "elapsed_s": time.perf_counter() - start,
     }
 
@@ -140,7 +160,7 @@ def _compile_times(impls, settings, machine):
     runnable = [n for n in impls if n.startswith(fastnn_runner.PREFIX) and not _why_not(n, settings, machine)]
     for name in runnable:
         for wl_name in settings.compile_on:
-            wl = MAIN[wl_name]
+            wl = _sized(MAIN[wl_name], settings)
             _log(f"  {name:<14} {wl_name:<11} first call, fresh process, cold then warm cache ...")
             times = first_call_times(name, wl, settings.mnist_path, settings.threads, settings.timeout_s)
             rows.append({"impl": name, "workload": wl_name, **times})

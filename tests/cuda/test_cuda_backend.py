@@ -1,8 +1,10 @@
-"""The CUDA back end against the NumPy reference, in the simulator, on small shapes.
+"""The CUDA back end against the NumPy reference, in the simulator (or on a GPU), on small shapes.
 
 Same checks as the CPU back ends get in tests/test_backends.py, test_gradients.py and
 test_optimizers.py: gradients of every activation x loss, one epoch of every optimizer with
-dropout, PReLU and L1/L2, the device-resident Engine through ``fit``, and inference.
+dropout, PReLU and L1/L2, the device-resident Engine through ``fit``, and inference; over every
+path through a network (the ``path`` fixture: one-block epochs, per-batch fused kernels, tiled
+products, cuBLAS products, and tiled and cuBLAS layers mixed).
 """
 import inspect
 
@@ -11,11 +13,12 @@ import pytest
 
 import fastnn
 from fastnn import _spec as S
+from fastnn import activations as acts
 from fastnn.backends import numba_cuda, numpy_ref
 
-ACTIVATIONS = [S.IDENTITY, S.SIGMOID, S.TANH, S.RELU, S.LEAKY_RELU, S.ELU, S.PRELU]
+ACTIVATIONS = [a.code for a in acts.BY_CODE]        # every registered one, new ones included
 LOSSES = [S.MSE, S.BCE, S.SOFTMAX_CE, S.HINGE]
-ALPHA = {S.LEAKY_RELU: 0.1, S.ELU: 0.7, S.PRELU: 0.25}
+ALPHA = {a.code: {"leaky_relu": 0.1, "elu": 0.7}.get(a.name, a.alpha or 0.0) for a in acts.BY_CODE}
 
 
 def _problem(hidden_act, loss, out_act=S.IDENTITY, dtype=np.float64, rows=10, seed=0, **kw):
@@ -129,7 +132,7 @@ def test_train_epoch_matches_reference(name):
     np.testing.assert_allclose(s1, s0, rtol=1e-10, atol=1e-12)
 
 
-def test_tiled_train_epoch_matches_reference(path):
+def test_train_epoch_on_every_path_matches_reference(path):
     spec, params, X, Y = _problem(S.ELU, S.BCE, l1=[0, 0.01, 0], l2=[0.02, 0, 0.01],
                                   drop=[0.25, 0, 0.3])
     (loss0, acc0, p0, s0), (loss1, acc1, p1, s1) = _epoch_both(
