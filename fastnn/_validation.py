@@ -102,3 +102,27 @@ def check_batch_size(batch_size, n_samples):
     if batch_size is None:
         return n_samples
     return min(check_positive_int(batch_size, "batch_size"), n_samples)
+
+
+def check_seed(seed, name="seed"):
+    """None or a non-negative integer (what ``numpy.random.default_rng`` accepts as a seed)."""
+    if seed is None:
+        return None
+    if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"{name} must be None or a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def check_callbacks(callbacks, hooks):
+    """``callbacks`` as a list; each item must have every method named in ``hooks``."""
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of fastnn.callbacks.Callback, got "
+                        f"{type(callbacks).__name__}; wrap a single one: callbacks=[...]")
+    for index, callback in enumerate(callbacks):
+        missing = [hook for hook in hooks if not callable(getattr(callback, hook, None))]
+        if missing:
+            raise TypeError(f"callbacks[{index}] must be a fastnn.callbacks.Callback, got "
+                            f"{type(callback).__name__} (it lacks {', '.join(missing)})")
+    return list(callbacks)
