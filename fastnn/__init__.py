@@ -4,7 +4,7 @@
 >>> net = fastnn.Sequential([fastnn.Dense(16, activation="tanh"), fastnn.Dense(3)], input_dim=2)
 >>> net.compile(loss="softmax_cross_entropy", optimizer=fastnn.optim.Adam(lr=1e-2))
 """
-from . import backends, callbacks, datasets, optim, preprocessing
+from . import activations, backends, callbacks, datasets, losses, optim, preprocessing
 from ._threads import get_num_threads, set_num_threads
 from .gradcheck import gradcheck
 from .io import load, save
@@ -16,7 +16,7 @@ from .estimators import (LinearRegression, LogisticRegression, MLPClassifier, ML
 
 __version__ = "0.1.0"
 __all__ = ["Sequential", "Session", "Dense", "Dropout", "DivergenceError", "optim", "callbacks", "backends",
-           "datasets", "preprocessing",
+           "activations", "datasets", "losses", "preprocessing",
            "gradcheck", "save", "load", "set_num_threads", "get_num_threads", "__version__",
            "MLPClassifier", "MLPRegressor", "LinearRegression", "LogisticRegression",
            "SoftmaxRegression"]

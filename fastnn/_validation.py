@@ -9,9 +9,7 @@ from numbers import Integral
 import numpy as np
 
 from . import _spec as S
-
-_LOSS_NAMES = {S.MSE: "mse", S.BCE: "binary_cross_entropy", S.SOFTMAX_CE: "softmax_cross_entropy",
-               S.HINGE: "hinge"}
+from . import losses
 
 
 def as_float_array(a, name, dtype):
@@ -62,7 +60,7 @@ def check_targets(y, loss, n_out, n_samples, dtype, name="y"):
         arr = arr.reshape(-1, 1)
     if arr.shape[1] != n_out:
         raise ValueError(f"{name} has {arr.shape[1]} columns but the last Dense layer has {n_out} "
-                         f"units; they must match for loss {_LOSS_NAMES[loss]!r}")
+                         f"units; they must match for loss {losses.BY_CODE[loss].name!r}")
     if loss == S.SOFTMAX_CE and (arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1, atol=1e-3)):
         raise ValueError(f"{name} rows must be one-hot (or probabilities summing to 1) for "
                          f"softmax_cross_entropy; or pass integer labels 0..{n_out - 1}")
