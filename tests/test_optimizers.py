@@ -128,3 +128,15 @@ def test_learning_rate_change_between_fits_takes_effect():
     assert net.get_weights()[0][0][0, 0] == pytest.approx(0.5 + 0.2 * 4)
     with pytest.raises(ValueError, match="learning rate lr must be a positive"):
         net.optimizer.lr = 0
+
+
+def test_registry_names_defaults_and_descriptions():
+    registry = fastnn.optim.REGISTRY
+    assert list(registry) == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+    assert registry["adam"].defaults == {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                                         "weight_decay": 0.0}
+    assert registry["nesterov"].defaults["momentum"] == 0.9
+    nesterov = fastnn.optim.get("nesterov")
+    assert isinstance(nesterov, fastnn.optim.SGD) and nesterov.nesterov
+    assert registry["momentum"].make(lr=0.5).lr == 0.5
+    assert all(info.description and info.label for info in registry.values())
