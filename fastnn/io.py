@@ -13,32 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = "fastnn-model"
-VERSION = 1
+from . import backends, optim
+from .layers import from_config
+from .model import FILE_FORMAT as FORMAT
+from .model import FILE_VERSION as VERSION
+from .model import Sequential
 
 
 def save(model, path):
-    """Write ``model`` (weights, layers, loss, optimizer and its state) to ``path``."""
-    model._require_weights()
-    spec = {
-        "format": FORMAT, "version": VERSION,
-        "input_dim": model.input_dim,
-        "layers": [layer.get_config() for layer in model.layers],
-        "loss": model.loss,
-        "optimizer": model.optimizer.get_config() if model.optimizer else None,
-        "backend": model.backend,
-        "dtype": np.dtype(model.dtype).name,
-        "epoch": model.epoch, "step": model.step,
-    }
-    arrays = {"spec": np.frombuffer(json.dumps(spec).encode(), dtype=np.uint8),
-              "params": model.params}
-    if model.opt_state is not None:
-        arrays["opt_state"] = model.opt_state
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:     # write then rename: a crash never leaves half a file
-        np.savez(handle, **arrays)
-    tmp.replace(path)
+    """Write ``model`` (weights, layers, loss, optimizer and its state) to ``path``; the same
+    as ``model.save(path)``."""
+    model.save(path)
 
 
 def load(path, backend=None):
@@ -47,9 +32,6 @@ def load(path, backend=None):
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the problem for a
     truncated, corrupt, foreign or newer-version file.
     """
-    from .layers import from_config
-    from .model import Sequential
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no fastnn model file at {path}")
@@ -92,11 +74,9 @@ def load(path, backend=None):
 
 
 def _optimizer(config):
-    from . import optim
     return optim.from_config(config) if config else "sgd"
 
 
 def _usable(name):
     """The saved back end if it works here, else the best available one."""
-    from . import backends
     return name if name in backends.available() else None

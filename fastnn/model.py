@@ -1,7 +1,9 @@
 """``Sequential``: a Keras-style stack of Dense and Dropout layers over one flat parameter buffer."""
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -14,6 +16,7 @@ from .layers import Dense, Dropout
 from .session import DivergenceError, Session, training
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
+FILE_FORMAT, FILE_VERSION = "fastnn-model", 1    # what Sequential.save writes (fastnn.io reads)
 __all__ = ["Sequential", "DivergenceError", "DTYPES"]
 
 
@@ -405,6 +408,30 @@ class Sequential:
         return f"Sequential({self.layers}, input_dim={self.input_dim})"
 
     def save(self, path):
-        """Write the model to ``path`` (see :func:`fastnn.save`)."""
-        from .io import save
-        save(self, path)
+        """Write the model (weights, layers, loss, optimizer and its state) to ``path``.
+
+        The file is a zip (``.npz``) of plain arrays and a JSON spec, never a pickle;
+        :func:`fastnn.load` reads it.  It is written to ``<path>.tmp`` and renamed, so a crash
+        never leaves half a file.
+        """
+        self._require_weights()
+        spec = {
+            "format": FILE_FORMAT, "version": FILE_VERSION,
+            "input_dim": self.input_dim,
+            "layers": [layer.get_config() for layer in self.layers],
+            "loss": self.loss,
+            "optimizer": self.optimizer.get_config() if self.optimizer else None,
+            "backend": self.backend,
+            "dtype": np.dtype(self.dtype).name,
+            "epoch": self.epoch, "step": self.step,
+        }
+        params, opt_state = self._host_arrays()
+        arrays = {"spec": np.frombuffer(json.dumps(spec).encode(), dtype=np.uint8),
+                  "params": params}
+        if opt_state is not None:
+            arrays["opt_state"] = opt_state
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+        tmp.replace(path)
