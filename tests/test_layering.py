@@ -47,8 +47,15 @@ def test_estimators_stay_importable_from_the_top_level():
     ("model.py", {".io", ".backends.numpy_ref", ".backends.numba_cpu", ".backends.cython_cpu",
                   ".backends.numba_cuda"}),
     ("session.py", {".io", ".model", ".backends.numpy_ref"}),
+    ("demo.py", {".cli", "PySide6"}),
 ])
 def test_model_layer_imports_no_back_end_module_and_not_io(module, forbidden):
     imported = _imports(ROOT / "fastnn" / module)
     assert not imported & forbidden, imported & forbidden
 
+
+def test_the_library_never_imports_qt_or_the_app():
+    for path in (ROOT / "fastnn").rglob("*.py"):
+        imported = _imports(path)
+        assert not any(name.split(".")[0] in ("PySide6", "fastnn_gui", "gui")
+                       for name in imported), path

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets, optim, preprocessing
+from ..callbacks import EpochTimer
 from ..layers import Dense
 from ..model import DivergenceError, Sequential
 from . import _sidecar, _table
 from ._errors import CLIError
-from ._timing import EpochTimer
 
 DEFAULT_LOSS = {"classification": "softmax_cross_entropy", "regression": "mse"}
 BINARY_ONLY = ("binary_cross_entropy", "hinge")
