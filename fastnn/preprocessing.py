@@ -323,6 +323,34 @@ def one_hot(y, n_classes=None, dtype=np.float32):
     return Y
 
 
+def encode_labels(y):
+    """Map class labels (any sortable values: ints, floats, strings) to codes ``0 … K-1``.
+
+    Parameters
+    ----------
+    y : array_like, shape (n,)
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64, shape (n,)
+        ``classes[codes] == y``.
+    classes : numpy.ndarray, shape (K,)
+        The distinct labels, sorted.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-D or empty, or holds NaN.
+    """
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.shape[0] == 0:
+        raise ValueError(f"y must be a non-empty 1-D array of labels, got shape {arr.shape}")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise ValueError("y contains NaN; drop or impute those rows first")
+    classes, codes = np.unique(arr, return_inverse=True)
+    return codes.astype(np.int64).reshape(arr.shape), classes
+
+
 def _n_test(test_size, n):
     """Return the test-row count for ``test_size`` (fraction or count) of ``n`` rows."""
     if isinstance(test_size, bool) or not isinstance(test_size, Real):

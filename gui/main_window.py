@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QInputDialog, QLabel, QMainWindow, QScrollArea, Q
 
 from . import data as data_mod
 from .file_actions import FileActions
-from .netspec import Settings
+from .settings import Settings
 from .panels.controls import Controls
 from .panels.data_panel import DataPanel
 from .panels.network_panel import NetworkPanel

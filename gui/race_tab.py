@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from .netspec import OPTIMIZERS
+from .settings import OPTIMIZERS
 from .panels.training_panel import LR_PRESETS, parse_number
 from .race import RaceHost
 from .views import colors

@@ -21,7 +21,7 @@ def _slider(lo, hi, step, value, tip):
 
 
 class DataPanel(QWidget):
-    """Emits a :class:`~gui.data.DataRequest` whenever new data is wanted."""
+    """Emits a :class:`~fastnn_gui.data.DataRequest` whenever new data is wanted."""
 
     sig_request = Signal(object)        # DataRequest
     sig_features = Signal(tuple)        # feature names switched on

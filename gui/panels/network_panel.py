@@ -4,14 +4,14 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, Q
                                QPushButton, QSpinBox, QVBoxLayout)
 
 from .. import texts
-from ..netspec import ACTIVATIONS, LayerSpec
+from ..settings import ACTIVATIONS, HiddenLayer
 
 MAX_LAYERS = 6
 MAX_UNITS = 64
 
 
 class NetworkPanel(QGroupBox):
-    """Edits a list of :class:`~gui.netspec.LayerSpec`; emits it after every change."""
+    """Edits a list of :class:`~fastnn_gui.settings.HiddenLayer`; emits it after every change."""
 
     sig_changed = Signal(list)
 
@@ -37,8 +37,8 @@ class NetworkPanel(QGroupBox):
         self.set_layers(layers)
 
     def layers(self):
-        """The current list of LayerSpec."""
-        return [LayerSpec(units.value(), act.currentText()) for _, units, act in self.rows]
+        """The current list of HiddenLayer."""
+        return [HiddenLayer(units.value(), act.currentText()) for _, units, act in self.rows]
 
     def set_layers(self, layers):
         """Show ``layers`` without emitting."""
@@ -66,8 +66,8 @@ class NetworkPanel(QGroupBox):
 
     def _add(self):
         layers = self.layers()
-        last = layers[-1] if layers else LayerSpec(4, self.all_act.currentText())
-        self.set_layers(layers + [LayerSpec(last.units, last.activation)])
+        last = layers[-1] if layers else HiddenLayer(4, self.all_act.currentText())
+        self.set_layers(layers + [HiddenLayer(last.units, last.activation)])
         self._emit()
 
     def _remove(self):
@@ -76,7 +76,7 @@ class NetworkPanel(QGroupBox):
 
     def _set_all(self):
         name = self.all_act.currentText()
-        self.set_layers([LayerSpec(l.units, name) for l in self.layers()])
+        self.set_layers([HiddenLayer(l.units, name) for l in self.layers()])
         self._emit()
 
     def _emit(self):

@@ -4,7 +4,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QSpinBox
 
 from .. import texts
-from ..netspec import LOSSES, OPTIMIZERS, REGULARIZATIONS, SCHEDULES
+from ..settings import OPTIMIZERS, REGULARIZATIONS, SCHEDULES, losses_for
 
 LR_PRESETS = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 REG_PRESETS = ("0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
@@ -35,7 +35,7 @@ def parse_number(text, name, lo, hi, lo_open=False):
 
 
 class TrainingPanel(QGroupBox):
-    """Edits the non-architecture part of :class:`~gui.netspec.Settings`."""
+    """Edits the non-architecture part of :class:`~fastnn_gui.settings.Settings`."""
 
     sig_changed = Signal()
     sig_invalid = Signal(str)
@@ -79,8 +79,8 @@ class TrainingPanel(QGroupBox):
         current = self.loss.currentText()
         self.loss.blockSignals(True)
         self.loss.clear()
-        self.loss.addItems(LOSSES[task])
-        if current in LOSSES[task]:
+        self.loss.addItems(losses_for(task))
+        if current in losses_for(task):
             self.loss.setCurrentText(current)
         self.loss.blockSignals(False)
 

@@ -1,27 +1,17 @@
 """Fixtures for the offscreen GUI tests (pytest-qt).
 
-QT_QPA_PLATFORM must be set before Qt is imported, so it is set at the top of this file.
-The package is imported as ``fastnn_gui`` when installed, else as ``gui`` from the repo root.
+QT_QPA_PLATFORM must be set before Qt is imported, so it is set at the top of this file.  The
+app is imported by its one name, ``fastnn_gui`` (the installed package), so the tests exercise
+what users run.
 """
-import importlib
 import os
-import sys
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import fastnn_gui  # noqa: E402
 import pytest  # noqa: E402
 
-
-def _package():
-    try:
-        return importlib.import_module("fastnn_gui")
-    except ImportError:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-        return importlib.import_module("gui")
-
-
-GUI = _package()
+GUI = fastnn_gui
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,7 +37,7 @@ def compiled_kernels():
 
 @pytest.fixture
 def gui_pkg():
-    """The GUI package (``fastnn_gui`` or ``gui``)."""
+    """The GUI package, ``fastnn_gui``."""
     return GUI
 
 

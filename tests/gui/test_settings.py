@@ -18,7 +18,7 @@ def _apply(window, **fields):
                                   "mse"])
 def test_every_binary_loss_trains(window, qtbot, loss):
     _apply(window, loss=loss)
-    qtbot.waitUntil(lambda: window.host.worker.trainer.net.loss == loss, timeout=10000)
+    qtbot.waitUntil(lambda: window.host.worker.training.net.loss == loss, timeout=10000)
     window.controls.step.click()
     qtbot.waitUntil(lambda: window.drawn.epoch == 1 and window.drawn is window.snapshot,
                     timeout=10000)
@@ -32,7 +32,7 @@ def test_every_optimizer_with_a_schedule(window, qtbot, optimizer):
     _apply(window, optimizer=optimizer, schedule="exponential")
     window.controls.step.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=10000)
-    opt = window.host.worker.trainer.net.optimizer
+    opt = window.host.worker.training.net.optimizer
     assert type(opt).__name__ == {"Momentum": "SGD", "Nesterov": "SGD"}.get(optimizer,
                                                                              optimizer)
     assert opt.schedule is not None
@@ -42,9 +42,9 @@ def test_dropout_and_prelu_keep_or_rebuild(window, qtbot):
     window.controls.step.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=10000)
     _apply(window, dropout="0.2")
-    qtbot.waitUntil(lambda: any(hasattr(l, "rate") for l in
-                                window.host.worker.trainer.net.layers), timeout=10000)
-    assert window.host.worker.trainer.epoch == 1           # weights and epoch kept
+    qtbot.waitUntil(lambda: any(getattr(l, "rate", 0) == 0.2 for l in
+                                window.host.worker.training.net.layers), timeout=10000)
+    assert window.host.worker.training.epoch == 1           # weights and epoch kept
     window.network_panel.rows[0][2].setCurrentText("prelu")
     qtbot.waitUntil(lambda: len(window.snapshot.weights[0]) == 3, timeout=10000)
     assert window.snapshot.epoch == 0                     # PReLU adds slopes: rebuilt
