@@ -1,10 +1,13 @@
-"""Input checks done once per call by the public API; kernels trust what comes out of here.
+"""The checks of fastnn's public API, in one place; kernels trust what comes out of here.
 
-Every error names the argument, what was received and what was expected.
+Arrays (``check_X``, ``check_targets``) are checked and converted once per session or call;
+scalars (``check_number``, ``check_choice``, ``check_bool``, ``check_positive_int``...) when they
+are set.  Every error names the argument, what was received and what was expected.
 """
 from __future__ import annotations
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -124,3 +127,57 @@ def check_callbacks(callbacks, hooks):
             raise TypeError(f"callbacks[{index}] must be a fastnn.callbacks.Callback, got "
                             f"{type(callback).__name__} (it lacks {', '.join(missing)})")
     return list(callbacks)
+
+
+def check_number(value, name, low=-math.inf, high=math.inf, low_open=False, high_open=False,
+                 integer=False):
+    """A real (or integer) ``value`` within the interval; ``ValueError`` naming ``name`` otherwise."""
+    kind = Integral if integer else Real
+    if not isinstance(value, kind) or isinstance(value, bool) or not math.isfinite(value):
+        what = "an integer" if integer else "a finite number"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return value
+
+
+def check_choice(value, name, choices):
+    """``value`` if it is one of ``choices``, else a ``ValueError`` listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_bool(value, name):
+    """``value`` as a bool; only True/False (NumPy's too) are accepted."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def make_rng(seed):
+    """``numpy.random.default_rng(seed)`` after checking that ``seed`` is usable (None, a
+    non-negative integer or a Generator, which is used as it is)."""
+    if isinstance(seed, np.random.Generator) or seed is None:
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(
+            f"seed must be None, a non-negative integer or a numpy.random.Generator, "
+            f"got {seed!r}"
+        )
+    return np.random.default_rng(int(seed))
+
+
+def check_float_dtype(dtype):
+    """``numpy.dtype(dtype)``, or a ValueError if it is not a floating type."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise ValueError(
+            f"dtype must be a floating type such as numpy.float32 or numpy.float64, "
+            f"got {dtype!r}"
+        )
+    return resolved

@@ -18,7 +18,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .datasets._common import make_rng
+from ._validation import make_rng
 
 
 def _as_float_array(X, name, ndims=(2,)):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from numbers import Integral
 
-from .. import _spec as S
+from .. import activations
 from ..layers import Dense
-from ._params import check_choice, check_number
+from .._validation import check_choice, check_number
 
 OUT_ACTIVATIONS = {"mse": "identity", "binary_cross_entropy": "logistic",
                    "softmax_cross_entropy": "softmax"}
@@ -32,7 +32,7 @@ class MLPLayers:
 
     def _hidden_layers(self, l1, l2):
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        activation = check_choice(self.activation, "activation", sorted(S.ACTIVATIONS))
+        activation = check_choice(self.activation, "activation", sorted(activations.NAMES))
         return [Dense(size, activation=activation, l1=l1, l2=l2) for size in sizes]
 
     def _store_weights(self):

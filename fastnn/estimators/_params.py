@@ -12,34 +12,9 @@ from numbers import Integral, Real
 import numpy as np
 
 from .. import optim
+from .._validation import check_bool, check_choice, check_number
 
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
-
-
-def check_choice(value, name, choices):
-    """``value`` if it is one of ``choices``, else a ``ValueError`` listing them."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-    return value
-
-
-def check_number(value, name, low=-math.inf, high=math.inf, low_open=False, high_open=False,
-                 integer=False):
-    """A real (or integer) ``value`` within the interval; ``ValueError`` naming ``name`` otherwise."""
-    kind = Integral if integer else Real
-    if not isinstance(value, kind) or isinstance(value, bool) or not math.isfinite(value):
-        what = "an integer" if integer else "a finite number"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return value
-
-
-def check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def batch_size(value, n_samples):
