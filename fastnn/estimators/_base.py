@@ -36,6 +36,32 @@ class GradientEstimator(BaseEstimator):
 
     _stratify = False      # classifiers keep class shares in the early-stopping split
 
+    def __init__(self, *, solver, batch_size, learning_rate, learning_rate_init,
+                 power_t, max_iter, shuffle, random_state, tol, verbose, warm_start,
+                 momentum, nesterovs_momentum, early_stopping, validation_fraction,
+                 beta_1, beta_2, epsilon, n_iter_no_change, backend):
+        """Store the training parameters unchanged (sklearn's rule: checked in ``fit``)."""
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.backend = backend
+
     def _fit(self, X, y, incremental=False, classes=None):
         P.check_training(self)
         refit = not (incremental or self.warm_start)
