@@ -100,7 +100,7 @@ class NetSpec:
     def n_out(self) -> int:
         return int(self.sizes[-1])
 
-    def truncated(self, n_layers: int) -> "NetSpec":
+    def truncated(self, n_layers: int) -> NetSpec:
         """The network cut after its first ``n_layers`` layers, on the same flat buffer (same
         offsets and ``n_params``): its outputs are the activations of layer ``n_layers - 1``."""
         return NetSpec(self.sizes[:n_layers + 1], self.act[:n_layers], self.act_alpha[:n_layers],

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 
 class Callback:
     """Base class; override the hooks you need."""
 
-    model = None
+    model: Any = None
 
     def set_model(self, model):
         self.model = model
@@ -45,15 +46,24 @@ class History(Callback):
 
 
 class LambdaCallback(Callback):
-    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``.
+
+    ``on_train_begin`` and ``on_train_end`` are called with no argument."""
 
     def __init__(self, on_train_begin=None, on_epoch_end=None, on_train_end=None):
-        if on_train_begin:
-            self.on_train_begin = on_train_begin
-        if on_epoch_end:
-            self.on_epoch_end = on_epoch_end
-        if on_train_end:
-            self.on_train_end = on_train_end
+        self._begin, self._epoch_end, self._end = on_train_begin, on_epoch_end, on_train_end
+
+    def on_train_begin(self, logs=None):
+        if self._begin:
+            self._begin()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._epoch_end:
+            self._epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        if self._end:
+            self._end()
 
 
 class EarlyStopping(Callback):
@@ -121,7 +131,8 @@ class ProgressBar(Callback):
     """A progress bar over epochs (tqdm) showing the latest metrics; ``fit(verbose=1)`` adds it."""
 
     def __init__(self, epochs, file=None):
-        self.epochs, self.file, self.bar = epochs, file, None
+        self.epochs, self.file = epochs, file
+        self.bar: Any = None
 
     def on_train_begin(self, logs=None):
         from tqdm.auto import tqdm

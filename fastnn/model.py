@@ -4,18 +4,17 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import _links
+from . import _links, _threads, backends, optim
 from . import _spec as S
-from . import _threads
 from . import _validation as V
-from . import backends, optim
 from .layers import Dense, Dropout
 from .session import DivergenceError, Session, training
 
-DTYPES = {"float32": np.float32, "float64": np.float64}
+DTYPES: dict[str, type] = {"float32": np.float32, "float64": np.float64}
 FILE_FORMAT, FILE_VERSION = "fastnn-model", 1    # what Sequential.save writes (fastnn.io reads)
 __all__ = ["Sequential", "DivergenceError", "DTYPES"]
 
@@ -38,11 +37,13 @@ class Sequential:
     def __init__(self, layers=(), input_dim=None):
         self.layers = []
         self.input_dim = None if input_dim is None else V.check_positive_int(input_dim, "input_dim")
-        self._params = self._opt_state = self._layout = None
-        self._session = None            # the open Session, which holds the live weights
-        self._training_thread = None    # the thread in fit/run/step, if any
+        self._params: Any = None
+        self._opt_state: Any = None
+        self._layout: Any = None        # the NetSpec the weights were laid out for
+        self._session: Any = None       # the open Session, which holds the live weights
+        self._training_thread: Any = None   # the thread in fit/run/step, if any
         self.loss = self.optimizer = self.backend = self._loss_code = None
-        self.dtype = np.float32
+        self.dtype: type = np.float32
         self.seed = None
         self.epoch = 0          # epochs trained so far (fit continues the count)
         self.step = 0           # optimizer steps so far
@@ -246,7 +247,7 @@ class Sequential:
         spec, old = self._spec(), self._layout
         if np.array_equal(spec.p_off >= 0, old.p_off >= 0):
             return
-        new = np.zeros(spec.n_params, self.dtype)
+        new: np.ndarray = np.zeros(spec.n_params, self.dtype)
         params = self.params
         for i, layer in enumerate(self.dense_layers):
             W, b, alpha = S.layer_views(spec, new, i)

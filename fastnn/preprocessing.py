@@ -258,7 +258,7 @@ def polynomial_feature_names(input_names, degree=2):
     input_names = list(input_names)
     names = []
     for combo in _monomials(len(input_names), degree):
-        powers = {}
+        powers: dict[int, int] = {}
         for index in combo:
             powers[index] = powers.get(index, 0) + 1
         names.append("*".join(input_names[i] + (f"^{p}" if p > 1 else "")
@@ -358,7 +358,8 @@ def _n_test(test_size, n):
     elif isinstance(test_size, Integral):
         count = int(test_size)
     else:
-        count = int(np.ceil(test_size * n)) if 0 < test_size < 1 else None
+        fraction = float(test_size)
+        count = int(np.ceil(fraction * n)) if 0 < fraction < 1 else None
     if count is None or not 1 <= count <= n - 1:
         raise ValueError(
             f"test_size must be a fraction in (0, 1) or a count in [1, {n - 1}] that "

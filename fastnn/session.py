@@ -25,13 +25,13 @@ import math
 import sys
 import threading
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
 from . import _spec as S
-from . import _threads
+from . import _threads, backends, optim
 from . import _validation as V
-from . import backends, optim
 from . import callbacks as cb
 
 _HOOKS = ("set_model", "on_train_begin", "on_epoch_end", "on_train_end")
@@ -106,9 +106,9 @@ class Session:
         self._rng = np.random.default_rng(seed)
         self._dropout_seed = int(self._rng.integers(2 ** 63))
         self._lock = threading.Lock()      # held while the engine works; readers wait on it
-        self._engine = None
-        self._built = None                 # what the engine was built for (see _ensure_engine)
-        self._spec = None
+        self._engine: Any = None           # the back end's Engine
+        self._built: Any = None            # what the engine was built for (see _up_to_date)
+        self._spec: Any = None             # the NetSpec the engine trains
         self._dirty = False                # the engine's weights are newer than the host copy
         self._closed = False
         self._convert()

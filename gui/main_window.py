@@ -5,17 +5,25 @@ snapshots the worker sends back; every error arrives as a message in the message
 """
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QInputDialog, QLabel, QMainWindow, QScrollArea, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from . import data as data_mod
 from .file_actions import FileActions
-from .settings import Settings
 from .panels.controls import Controls
 from .panels.data_panel import DataPanel
 from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
 from .race_tab import RaceTab
+from .settings import Settings
 from .views.digits_view import DigitsView
 from .views.grad_view import GradView
 from .views.loss_view import LossView

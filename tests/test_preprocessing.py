@@ -4,11 +4,17 @@ import numpy as np
 import pytest
 
 from fastnn import preprocessing
-
-from fastnn.preprocessing import (minmax_scale, minmax_unscale, one_hot,
-                                  polynomial_feature_names, polynomial_features,
-                                  standardize, train_test_split, trig_features,
-                                  unstandardize)
+from fastnn.preprocessing import (
+    minmax_scale,
+    minmax_unscale,
+    one_hot,
+    polynomial_feature_names,
+    polynomial_features,
+    standardize,
+    train_test_split,
+    trig_features,
+    unstandardize,
+)
 
 
 @pytest.fixture

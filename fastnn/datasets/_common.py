@@ -77,7 +77,7 @@ def check_n_samples(n_samples):
 
 def check_noise(noise):
     """Return ``noise`` as a float, or raise ValueError if it is not a finite number >= 0."""
-    if isinstance(noise, bool) or not isinstance(noise, Real) or not np.isfinite(noise):
+    if isinstance(noise, bool) or not isinstance(noise, Real) or not np.isfinite(float(noise)):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     if noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {noise}; use 0 for none")

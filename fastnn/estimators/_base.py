@@ -104,12 +104,14 @@ class GradientEstimator(BaseEstimator):
         model.compile(loss, P.make_optimizer(self, X.shape[0]), backend=self.backend,
                       dtype=DTYPE_NAMES[X.dtype], seed=int(self._rng.integers(2 ** 31)))
         self.model_ = model
-        self.loss_curve_ = []
+        self.loss_curve_: list[float] = []
         self.n_iter_ = 0
         self.t_ = 0
-        self.best_loss_ = math.inf
+        self.best_loss_: float | None = math.inf
 
     def _reset_validation_records(self):
+        self.validation_scores_: list[float] | None
+        self.best_validation_score_: float | None
         if self.early_stopping:
             self.validation_scores_ = []
             self.best_validation_score_ = -math.inf

@@ -3,13 +3,15 @@
 :class:`SoftmaxRegression` (softmax output, cross-entropy) — networks without a hidden layer."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.linalg
 
+from .._validation import check_bool, check_choice, check_number
 from ._classifier import BaseClassifier
 from ._compat import check_is_fitted, validate_data
 from ._docs import document
-from .._validation import check_bool, check_choice, check_number
 from ._params import OPTIMIZERS
 from ._regressor import BaseRegressor
 
@@ -19,6 +21,8 @@ PENALTIES = ("l2", "l1", None)
 class LinearWeights:
     """Mixin: publish the single Dense layer as sklearn's ``coef_`` (n_outputs, n_features) and
     ``intercept_`` (n_outputs,), and ``decision_function = X @ coef_.T + intercept_``."""
+
+    model_: Any                 # the fitted network of the estimator it is mixed into
 
     def _store_weights(self):
         W, b = self.model_.get_weights()[0]

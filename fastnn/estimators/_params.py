@@ -5,9 +5,8 @@ Every error names the parameter, the value received and what is allowed.
 """
 from __future__ import annotations
 
-import math
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
@@ -34,9 +33,11 @@ def make_rng(random_state):
         return np.random.default_rng(random_state.randint(2 ** 31 - 1))
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or (isinstance(random_state, Integral) and not isinstance(random_state, bool)
-                                and 0 <= random_state < 2 ** 32):
-        return np.random.default_rng(random_state)
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool) \
+            and 0 <= int(random_state) < 2 ** 32:
+        return np.random.default_rng(int(random_state))
     raise ValueError(f"random_state must be None, an int in [0, 2**32), a numpy RandomState or "
                      f"Generator, got {random_state!r}")
 
@@ -69,7 +70,7 @@ def check_training(est):
                  high_open=True)
     for name in ("shuffle", "warm_start", "early_stopping", "nesterovs_momentum"):
         check_bool(getattr(est, name), name)
-    if not (isinstance(est.verbose, (bool, Integral)) and est.verbose >= 0):
+    if not (isinstance(est.verbose, (bool, Integral)) and int(est.verbose) >= 0):
         raise ValueError(f"verbose must be a bool or a non-negative int, got {est.verbose!r}")
     if est.backend is not None and not isinstance(est.backend, str):
         raise ValueError(f"backend must be None or a back-end name such as 'numba', got "

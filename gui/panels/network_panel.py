@@ -1,7 +1,15 @@
 """Network editor: add/remove hidden layers, neurons per layer and per-layer activation."""
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
 
 from .. import texts
 from ..settings import ACTIVATIONS, HiddenLayer
@@ -76,7 +84,7 @@ class NetworkPanel(QGroupBox):
 
     def _set_all(self):
         name = self.all_act.currentText()
-        self.set_layers([HiddenLayer(l.units, name) for l in self.layers()])
+        self.set_layers([HiddenLayer(h.units, name) for h in self.layers()])
         self._emit()
 
     def _emit(self):

@@ -8,8 +8,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import fastnn_gui  # noqa: E402
 import pytest  # noqa: E402
+
+import fastnn_gui  # noqa: E402
 
 GUI = fastnn_gui
 

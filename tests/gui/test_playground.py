@@ -21,7 +21,7 @@ def test_step_pause_and_resets(window, qtbot, settle):
     w0 = [a.copy() for a in window.snapshot.weights[0]]
     for expected in (1, 2):
         window.controls.step.click()
-        qtbot.waitUntil(lambda: window.snapshot.epoch == expected, timeout=10000)
+        qtbot.waitUntil(lambda n=expected: window.snapshot.epoch == n, timeout=10000)
     window.controls.play.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch > 5, timeout=10000)
     with qtbot.waitSignal(window.host.worker.sig_running, timeout=10000):
@@ -93,7 +93,7 @@ def test_click_on_weight_line_edits_it(window, qtbot, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
     monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (1.25, True)))
     view = window.network_view
-    line = next(l for l in view.lines if l.key == (1, 0, 1))
+    line = next(item for item in view.lines if item.key == (1, 0, 1))
     p1, p2 = line.line().p1(), line.line().p2()
     pos = view.mapFromScene(line.mapToScene(QPointF(p1 + (p2 - p1) * 0.3)))
     hit = next(i for i in view.items(pos) if hasattr(i, "key"))   # lines may cross

@@ -42,7 +42,7 @@ def test_dropout_and_prelu_keep_or_rebuild(window, qtbot):
     window.controls.step.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=10000)
     _apply(window, dropout="0.2")
-    qtbot.waitUntil(lambda: any(getattr(l, "rate", 0) == 0.2 for l in
+    qtbot.waitUntil(lambda: any(getattr(layer, "rate", 0) == 0.2 for layer in
                                 window.host.worker.training.net.layers), timeout=10000)
     assert window.host.worker.training.epoch == 1           # weights and epoch kept
     window.network_panel.rows[0][2].setCurrentText("prelu")
