@@ -3,8 +3,9 @@
 Opens the app offscreen on a back end (numba by default) with its first data set and default
 network, measures
 
-* **bare fit**: the same network, data and batch size trained by one ``fit`` call per run of
-  ``--epochs`` epochs, in this process, without Qt (epochs per second, best of ``--repeats``);
+* **bare fit**: the same network, data and batch size trained by one ``fit`` call of about
+  ``--fit-seconds`` seconds, in this process, the event loop idle (epochs per second, the median
+  of ``--repeats`` calls);
 * **app**: the window training for ``--seconds`` seconds (epochs per second from the epoch
   counter of the snapshots the window drew), with every view updating as a user sees it;
 * **UI stalls**: the longest gap between two ticks of a 5 ms timer in the UI thread while the
@@ -19,25 +20,29 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def bare_fit_rate(window, epochs, repeats):
-    """Epochs per second of ``fit`` on the window's current problem and settings."""
+def bare_fit_rate(window, seconds, repeats):
+    """Epochs per second of ``fit`` on the window's current problem and settings: the median of
+    ``repeats`` fits of about ``seconds`` each (one call each, as a script would train)."""
     from fastnn_gui.training_run import TrainingRun
 
     run = TrainingRun(window.problem, window.settings)
     run.close()
     net, batch = run.net, run.settings.batch_size
-    net.fit(run.X_train, run.T_train, epochs=1, batch_size=batch)        # warm (JIT cache)
-    best = 0.0
+    start = time.perf_counter()
+    net.fit(run.X_train, run.T_train, epochs=200, batch_size=batch)        # warm; calibrate
+    epochs = max(1, int(200 * seconds / (time.perf_counter() - start)))
+    rates = []
     for _ in range(repeats):
         start = time.perf_counter()
         net.fit(run.X_train, run.T_train, epochs=epochs, batch_size=batch, seed=0)
-        best = max(best, epochs / (time.perf_counter() - start))
-    return best
+        rates.append(epochs / (time.perf_counter() - start))
+    return statistics.median(rates)
 
 
 def app_rate(app, window, seconds):
@@ -78,8 +83,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="numba")
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--epochs", type=int, default=2000, help="epochs per bare fit")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--fit-seconds", type=float, default=1.5, help="length of each bare fit")
+    parser.add_argument("--repeats", type=int, default=5, help="bare fits (median taken)")
     args = parser.parse_args(argv)
     from fastnn_gui.app import create_window
 
@@ -87,7 +92,7 @@ def main(argv=None):
     window.show()
     while window.drawn is None:
         _pump(app, 0.05)
-    bare = bare_fit_rate(window, args.epochs, args.repeats)
+    bare = bare_fit_rate(window, args.fit_seconds, args.repeats)
     rate, stall = app_rate(app, window, args.seconds)
     print(f"back end {args.backend}, data {window.problem.name!r} "
           f"({len(window.problem.X_train)} training rows), batch {window.settings.batch_size}")
