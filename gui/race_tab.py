@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .panels.training_panel import LR_PRESETS, parse_number
+from .panels.training_panel import LR_PRESETS, add_described, parse_number
 from .race import RaceHost
 from .settings import OPTIMIZERS
 from .views import colors
@@ -43,7 +43,7 @@ class RaceTab(QWidget):
             use.setChecked(i < 3)
             use.setStyleSheet(f"color: rgb{PENS[i]};")
             optimizer = QComboBox()
-            optimizer.addItems(OPTIMIZERS)
+            add_described(optimizer, "optimizer", OPTIMIZERS)
             optimizer.setCurrentText(opt)
             rate = QComboBox()
             rate.setEditable(True)

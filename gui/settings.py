@@ -20,6 +20,18 @@ def losses_for(task):
     return tuple(loss.name for loss in losses.for_task(task))
 
 
+def describe(kind, name):
+    """The tooltip of one menu item, from the library's registry: ``kind`` is "activation",
+    "loss" or "optimizer" (``name`` its label)."""
+    if kind == "activation":
+        a = activations.get(name)
+        return f"{a.formula}   (da/dz = {a.derivative}): {a.description}"
+    if kind == "loss":
+        loss = losses.get(name)
+        return f"{loss.formula}: {loss.description} Targets: {loss.targets}."
+    return optimizer_info(name).description
+
+
 @dataclass
 class HiddenLayer:
     """One hidden layer: number of neurons and activation name."""

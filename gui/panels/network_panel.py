@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from .. import texts
 from ..settings import ACTIVATIONS, HiddenLayer
+from .training_panel import add_described
 
 MAX_LAYERS = 6
 MAX_UNITS = 64
@@ -30,7 +31,7 @@ class NetworkPanel(QGroupBox):
         self.add_layer = QPushButton("+ layer")
         self.remove_layer = QPushButton("− layer")
         self.all_act = QComboBox()
-        self.all_act.addItems(ACTIVATIONS)
+        add_described(self.all_act, "activation", ACTIVATIONS)
         self.all_act.setToolTip("Set every hidden layer's activation. " +
                                 texts.TOOLTIPS["activation"])
         for w in (self.add_layer, self.remove_layer, QLabel("all:"), self.all_act):
@@ -61,7 +62,7 @@ class NetworkPanel(QGroupBox):
             units.setValue(int(spec.units))
             units.setSuffix(" neurons")
             act = QComboBox()
-            act.addItems(ACTIVATIONS)
+            add_described(act, "activation", ACTIVATIONS)
             act.setCurrentText(spec.activation)
             act.setToolTip(texts.TOOLTIPS["activation"])
             units.valueChanged.connect(self._emit)

@@ -67,3 +67,18 @@ def test_window_stays_responsive_while_training(numba_window, qtbot, wait_epoch)
     gaps = np.diff(stamps)
     assert len(stamps) > 10 and gaps.max() < 0.5
     assert window.snapshot.epoch > 20
+
+
+def test_menus_come_from_the_registries_with_their_descriptions(window):
+    import fastnn
+    act = window.network_panel.rows[0][2]
+    assert [act.itemText(i) for i in range(act.count())] == list(fastnn.activations.REGISTRY)
+    tanh = act.findText("tanh")
+    assert fastnn.activations.get("tanh").description in act.itemData(tanh, 3)   # ToolTipRole
+    opt = window.training_panel.optimizer
+    assert [opt.itemText(i) for i in range(opt.count())] == [
+        info.label for info in fastnn.optim.REGISTRY.values()]
+    loss = window.training_panel.loss
+    names = [loss.itemText(i) for i in range(loss.count())]
+    assert names == [entry.name for entry in fastnn.losses.for_task(window.problem.task)]
+    assert fastnn.losses.get(names[0]).description in loss.itemData(0, 3)
