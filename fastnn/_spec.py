@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations as _activations
+from . import losses as _losses
 
 # Activation codes: the registry in fastnn.activations is their single source.
 IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU = (
@@ -30,16 +31,10 @@ ACTIVATIONS = {name: activation.code for name, activation in _activations.NAMES.
 # Default of the activation's scalar parameter: leaky-ReLU slope, ELU alpha, PReLU initial slope.
 ACTIVATION_DEFAULT_ALPHA = {a.code: a.alpha for a in _activations.BY_CODE if a.alpha is not None}
 
-# Loss codes.
-MSE, BCE, SOFTMAX_CE, HINGE = range(4)
-LOSSES = {
-    "mse": MSE, "mean_squared_error": MSE,
-    "binary_cross_entropy": BCE, "bce": BCE,
-    "softmax_cross_entropy": SOFTMAX_CE, "categorical_cross_entropy": SOFTMAX_CE,
-    "cross_entropy": SOFTMAX_CE,
-    "hinge": HINGE,
-}
-CLASSIFICATION_LOSSES = (BCE, SOFTMAX_CE, HINGE)
+# Loss codes: the registry in fastnn.losses is their single source.
+MSE, BCE, SOFTMAX_CE, HINGE = _losses.MSE, _losses.BCE, _losses.SOFTMAX_CE, _losses.HINGE
+LOSSES = {name: loss.code for name, loss in _losses.NAMES.items()}
+CLASSIFICATION_LOSSES = tuple(loss.code for loss in _losses.BY_CODE if loss.classification)
 
 # Optimizer codes and the slots of the float64 hyper-parameter vector ``opt`` the kernels read.
 SGD, ADAGRAD, RMSPROP, ADAM = range(4)
@@ -105,7 +100,7 @@ class NetSpec:
     def n_out(self) -> int:
         return int(self.sizes[-1])
 
-    def truncated(self, n_layers: int) -> "NetSpec":
+    def truncated(self, n_layers: int) -> NetSpec:
         """The network cut after its first ``n_layers`` layers, on the same flat buffer (same
         offsets and ``n_params``): its outputs are the activations of layer ``n_layers - 1``."""
         return NetSpec(self.sizes[:n_layers + 1], self.act[:n_layers], self.act_alpha[:n_layers],

@@ -1,17 +1,18 @@
-"""Input checks done once per call by the public API; kernels trust what comes out of here.
+"""The checks of fastnn's public API, in one place; kernels trust what comes out of here.
 
-Every error names the argument, what was received and what was expected.
+Arrays (``check_X``, ``check_targets``) are checked and converted once per session or call;
+scalars (``check_number``, ``check_choice``, ``check_bool``, ``check_positive_int``...) when they
+are set.  Every error names the argument, what was received and what was expected.
 """
 from __future__ import annotations
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 import numpy as np
 
 from . import _spec as S
-
-_LOSS_NAMES = {S.MSE: "mse", S.BCE: "binary_cross_entropy", S.SOFTMAX_CE: "softmax_cross_entropy",
-               S.HINGE: "hinge"}
+from . import losses
 
 
 def as_float_array(a, name, dtype):
@@ -74,7 +75,7 @@ def check_targets(y, loss, n_out, n_samples, dtype, name="y"):
         arr = arr.reshape(-1, 1)
     if arr.shape[1] != n_out:
         raise ValueError(f"{name} has {arr.shape[1]} columns but the last Dense layer has {n_out} "
-                         f"units; they must match for loss {_LOSS_NAMES[loss]!r}")
+                         f"units; they must match for loss {losses.BY_CODE[loss].name!r}")
     if loss == S.SOFTMAX_CE and (arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1, atol=1e-3)):
         raise ValueError(f"{name} rows must be one-hot (or probabilities summing to 1) for "
                          f"softmax_cross_entropy; or pass integer labels 0..{n_out - 1}")
@@ -114,3 +115,81 @@ def check_batch_size(batch_size, n_samples):
     if batch_size is None:
         return n_samples
     return min(check_positive_int(batch_size, "batch_size"), n_samples)
+
+
+def check_seed(seed, name="seed"):
+    """None or a non-negative integer (what ``numpy.random.default_rng`` accepts as a seed)."""
+    if seed is None:
+        return None
+    if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"{name} must be None or a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def check_callbacks(callbacks, hooks):
+    """``callbacks`` as a list; each item must have every method named in ``hooks``."""
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of fastnn.callbacks.Callback, got "
+                        f"{type(callbacks).__name__}; wrap a single one: callbacks=[...]")
+    for index, callback in enumerate(callbacks):
+        missing = [hook for hook in hooks if not callable(getattr(callback, hook, None))]
+        if missing:
+            raise TypeError(f"callbacks[{index}] must be a fastnn.callbacks.Callback, got "
+                            f"{type(callback).__name__} (it lacks {', '.join(missing)})")
+    return list(callbacks)
+
+
+def check_number(value, name, low=-math.inf, high=math.inf, low_open=False, high_open=False,
+                 integer=False):
+    """A real (or integer) ``value`` within the interval; ``ValueError`` naming ``name`` otherwise."""
+    kind = Integral if integer else Real
+    if not isinstance(value, kind) or isinstance(value, bool) or not math.isfinite(value):
+        what = "an integer" if integer else "a finite number"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return value
+
+
+def check_choice(value, name, choices):
+    """``value`` if it is one of ``choices``, else a ``ValueError`` listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_bool(value, name):
+    """``value`` as a bool; only True/False (NumPy's too) are accepted."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def make_rng(seed):
+    """``numpy.random.default_rng(seed)`` after checking that ``seed`` is usable (None, a
+    non-negative integer or a Generator, which is used as it is)."""
+    if isinstance(seed, np.random.Generator) or seed is None:
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(
+            f"seed must be None, a non-negative integer or a numpy.random.Generator, "
+            f"got {seed!r}"
+        )
+    return np.random.default_rng(int(seed))
+
+
+def check_float_dtype(dtype):
+    """``numpy.dtype(dtype)``, or a ValueError if it is not a floating type."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise ValueError(
+            f"dtype must be a floating type such as numpy.float32 or numpy.float64, "
+            f"got {dtype!r}"
+        )
+    return resolved

@@ -1,4 +1,4 @@
-"""Entry point: ``fastnn-gui`` (console script ``fastnn_gui.app:main``) and ``python -m gui``."""
+"""Entry point: ``fastnn-gui`` (console script ``fastnn_gui.app:main``), ``python -m fastnn_gui``."""
 import os
 import sys
 
@@ -48,7 +48,8 @@ def main(argv=None):
     """Start the playground and run the Qt event loop; returns the exit status.
 
     With no display (a server, a container, CI) it trains the headless demo instead
-    (``fastnn demo``: a PNG of a decision surface and loss curve) and says so.
+    (:func:`fastnn.demo.train_and_draw`: a PNG of a decision surface and loss curve) and says
+    so.
     """
     argv = sys.argv[1:] if argv is None else argv
     backend = None
@@ -56,10 +57,11 @@ def main(argv=None):
         print("usage: fastnn-gui [BACKEND]   (BACKEND: one of fastnn.backends.available())")
         return 0
     if not has_display():
-        from fastnn.cli import main as cli_main
+        from fastnn import demo
         print("fastnn-gui: no display found (DISPLAY/WAYLAND_DISPLAY unset); running the headless "
-              "demo instead: fastnn demo", file=sys.stderr)
-        return cli_main(["demo"])
+              "demo instead (a PNG of what a network learned)", file=sys.stderr)
+        print(demo.train_and_draw(out="demo.png"))
+        return 0
     if argv:
         backend = argv[0]
     app, window = create_window(backend)

@@ -11,7 +11,7 @@ from . import csv_data
 
 
 class FileActions:
-    """Adds the File menu to ``window`` (a :class:`~gui.main_window.MainWindow`)."""
+    """Adds the File menu to ``window`` (a :class:`~fastnn_gui.main_window.MainWindow`)."""
 
     def __init__(self, window):
         self.window = window

@@ -5,17 +5,26 @@ snapshots the worker sends back; every error arrives as a message in the message
 """
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QInputDialog, QLabel, QMainWindow, QScrollArea, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from . import data as data_mod
+from .collector import GuiThreadCollector
 from .file_actions import FileActions
-from .netspec import Settings
 from .panels.controls import Controls
 from .panels.data_panel import DataPanel
 from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
 from .race_tab import RaceTab
+from .settings import Settings
 from .views.digits_view import DigitsView
 from .views.grad_view import GradView
 from .views.loss_view import LossView
@@ -50,6 +59,7 @@ class MainWindow(QMainWindow):
         self.problem, self.snapshot, self.running = None, None, False
         self.drawn = None          # the snapshot the views show (the newest, once drawn)
         self.custom_X, self.custom_y = [], []
+        self._collector = GuiThreadCollector(self)   # before any worker thread starts
         self.host = WorkerHost(self)
         self._dirty = False
         self._render_timer = QTimer(self)
@@ -253,4 +263,5 @@ class MainWindow(QMainWindow):
         """Stop the worker threads before the window goes."""
         self.race_tab.stop()
         self.host.stop()
+        self._collector.stop()
         super().closeEvent(event)

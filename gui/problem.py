@@ -1,10 +1,13 @@
 """A learning problem: data split into train/test, its task, scaling and plotting grids.
 
-``Problem`` is plain NumPy (no Qt, no fastnn) so the worker thread can own and reuse it.
+``Problem`` is plain NumPy arrays (no Qt) so the worker thread can own and reuse it; the scaling,
+label encoding and splitting are :mod:`fastnn.preprocessing`'s.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from fastnn import preprocessing
 
 from . import features as feats
 
@@ -130,24 +133,22 @@ def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None):
     if image_shape and X.max() > 1.0:
         X = X / np.float32(255.0)
     elif not image_shape and np.abs(X).max() > 10:
-        X = (X - X.mean(axis=0)) / np.maximum(X.std(axis=0), 1e-6)
+        X = preprocessing.standardize(X)[0]
     y_scale = (0.0, 1.0)
     if task == "regression":
         y = y.astype(np.float32)
         if abs(y.mean()) > 10 or y.std() > 10:
-            y_scale = (float(y.mean()), float(max(y.std(), 1e-6)))
-            y = (y - y_scale[0]) / y_scale[1]
+            y, mean, std = preprocessing.standardize(y)
+            y_scale = (float(mean), float(std))
         n_classes = 0
     else:
-        y = np.searchsorted(values, y).astype(np.int64)
-        n_classes = max(2, len(values))
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(X))
+        y, classes = preprocessing.encode_labels(y)
+        n_classes = max(2, len(classes))
     n_train = int(round(np.clip(train_ratio, 0.05, 0.95) * len(X)))
     n_train = min(max(n_train, 2), len(X) - 1)
-    tr, te = order[:n_train], order[n_train:]
     X = np.ascontiguousarray(X, dtype=np.float32)
-    return Problem(name=name, task=task, X_train=X[tr], y_train=y[tr], X_test=X[te],
-                   y_test=y[te], n_classes=n_classes if task != "regression" else 0,
-                   features=feats.default(X.shape[1]), image_shape=image_shape,
-                   y_scale=y_scale, extent=_extent(X))
+    X_train, X_test, y_train, y_test = preprocessing.train_test_split(
+        X, y, test_size=len(X) - n_train, seed=seed)
+    return Problem(name=name, task=task, X_train=X_train, y_train=y_train, X_test=X_test,
+                   y_test=y_test, n_classes=n_classes, features=feats.default(X.shape[1]),
+                   image_shape=image_shape, y_scale=y_scale, extent=_extent(X))

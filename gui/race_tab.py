@@ -3,12 +3,21 @@ them from the same initial weights and overlay their loss curves (with each one'
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .netspec import OPTIMIZERS
-from .panels.training_panel import LR_PRESETS, parse_number
+from .panels.training_panel import LR_PRESETS, add_described, parse_number
 from .race import RaceHost
+from .settings import OPTIMIZERS
 from .views import colors
 
 DEFAULTS = (("SGD", "0.03"), ("Momentum", "0.03"), ("Adam", "0.01"), ("RMSProp", "0.01"))
@@ -34,7 +43,7 @@ class RaceTab(QWidget):
             use.setChecked(i < 3)
             use.setStyleSheet(f"color: rgb{PENS[i]};")
             optimizer = QComboBox()
-            optimizer.addItems(OPTIMIZERS)
+            add_described(optimizer, "optimizer", OPTIMIZERS)
             optimizer.setCurrentText(opt)
             rate = QComboBox()
             rate.setEditable(True)

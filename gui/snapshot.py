@@ -65,33 +65,34 @@ class Snapshot:
     pred_test: np.ndarray = None
     epochs_per_s: float = 0.0
 
-    def fill_views(self, trainer):
-        """Compute the surface, neuron heatmaps, weights and digit views from ``trainer``."""
-        net, p = trainer.net, trainer.problem
+    def fill_views(self, run):
+        """Compute the surface, neuron heatmaps, weights and digit views from ``run`` (a
+        :class:`~.training_run.TrainingRun`)."""
+        net, p = run.net, run.problem
         self.weights = [tuple(np.array(a) for a in w) for w in net.get_weights()]
-        if trainer.grid is not None:
-            pred = net.predict(trainer.grid)
+        if run.grid is not None:
+            pred = net.predict(run.grid)
             if p.task == "regression":
                 values = np.asarray(pred, dtype=np.float32).reshape(len(pred))
             else:
-                values = class_scores(pred, trainer.loss, p.task)
+                values = class_scores(pred, run.loss, p.task)
             if p.n_raw == 2:
-                res = int(round(np.sqrt(len(trainer.grid))))
+                res = int(round(np.sqrt(len(run.grid))))
                 values = values.reshape((res, res) + values.shape[1:])
             self.surface = np.ascontiguousarray(values, dtype=np.float32)
-        if trainer.thumb_grid is not None:
-            outs = net.layer_outputs(trainer.thumb_grid)
+        if run.thumb_grid is not None:
+            outs = net.layer_outputs(run.thumb_grid)
             rows = THUMB_RES if p.n_raw == 2 else 1
             self.neurons = [np.ascontiguousarray(
                 np.asarray(A, dtype=np.float32).T.reshape(A.shape[1], rows, -1)) for A in outs]
         if p.task != "regression":
-            self._fill_classification(trainer)
-        elif trainer.grid is None:
-            self.pred_test = np.asarray(net.predict(trainer.X_test), np.float32).reshape(-1)
+            self._fill_classification(run)
+        elif run.grid is None:
+            self.pred_test = np.asarray(net.predict(run.X_test), np.float32).reshape(-1)
 
-    def _fill_classification(self, trainer):
-        p = trainer.problem
-        pred = trainer.predict_labels(trainer.X_test)
+    def _fill_classification(self, run):
+        p = run.problem
+        pred = run.predict_labels(run.X_test)
         k = p.n_classes
         self.confusion = np.bincount(p.y_test * k + pred, minlength=k * k).reshape(k, k)
         wrong = np.flatnonzero(pred != p.y_test)[:N_MISCLASSIFIED]

@@ -39,9 +39,8 @@ TOOLTIPS = {
     "samples": "Number of generated samples (train + test).",
     "lr": "Learning rate η: the step size of each gradient step. Too large diverges, "
           "too small crawls. Takes effect at once, no reset needed.",
-    "optimizer": "SGD: w -= η·g. Momentum/Nesterov add velocity; AdaGrad, RMSProp and Adam "
-                 "scale each weight's step by its gradient history. Changing it keeps the "
-                 "weights but starts a fresh optimizer state.",
+    "optimizer": "How each gradient step updates the weights (hover an item for its rule). "
+                 "Changing it keeps the weights but starts a fresh optimizer state.",
     "schedule": "Learning-rate schedule applied per epoch (step decay, exponential, 1/t).",
     "reg": "Penalty on large weights: L1 (|w|, drives weights to exactly 0) or L2 (w², "
            "shrinks them). Reduces over-fitting.",
@@ -50,10 +49,10 @@ TOOLTIPS = {
              "steps; 0 = full batch.",
     "dropout": "Inverted dropout before each hidden Dense layer: randomly zero this fraction "
                "of inputs while training.",
-    "activation": "sigmoid a(1−a), tanh 1−a², ReLU max(0, z) (fast, can die), leaky ReLU / "
-                  "ELU keep a gradient for z < 0, linear = no non-linearity.",
-    "loss": "MSE ½(z−y)² for regression; binary cross-entropy with a sigmoid output; "
-            "softmax cross-entropy for K classes; hinge for margins.",
+    "activation": "The non-linearity of the hidden layer (hover an item for its formula and "
+                  "derivative).",
+    "loss": "What training minimises (hover an item for its formula); the menu offers the "
+            "losses that suit the task.",
     "backend": "Kernel back end that runs the training (numba is the compiled default, "
                "numpy the reference).",
     "discretize": "Show the predicted class instead of the probability.",

@@ -2,24 +2,24 @@
 
 The window never touches the network. It sends commands (``WorkerHost.send(name, arg)``),
 which arrive as queued calls of :meth:`TrainWorker.command` in the worker thread. Training
-runs in chunks of epochs sized to about ``CHUNK_S`` seconds, driven by a zero-delay timer, so
-commands are handled between chunks. Snapshots are emitted at most ``EMIT_HZ`` times a second.
+runs in chunks of epochs, driven by a zero-delay timer, so commands are handled between chunks;
+each chunk is one ``Session.run`` of the current :class:`~.training_run.TrainingRun`.
+:class:`~.pacing.Pacer` sizes the chunks and spaces out the snapshots.
 """
 import time
 
-import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+import fastnn
 
 from . import data as data_mod
-from .trainer import Trainer
-
-CHUNK_S = 0.03
-EMIT_HZ = 30.0
-MAX_CHUNK = 5000
+from .pacing import Pacer
+from .thread_host import ThreadHost
+from .training_run import TrainingRun
 
 
 class TrainWorker(QObject):
-    """Owns a :class:`Trainer`; trains in chunks and emits snapshots and messages."""
+    """Owns a :class:`TrainingRun`; trains in chunks and emits snapshots and messages."""
 
     sig_snapshot = Signal(object)      # Snapshot
     sig_problem = Signal(object)       # Problem, after new data was loaded
@@ -29,14 +29,13 @@ class TrainWorker(QObject):
 
     def __init__(self):
         super().__init__()
-        self.trainer = None
+        self.training = None
         self.running = False
         self.unrendered = 0            # snapshots sent but not yet received by the window
         self._timer = QTimer(self)     # a child: moves to the worker thread with us
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
-        self._sec_per_epoch = None
-        self._last_emit = 0.0
+        self.pacer = Pacer()
         self._rate, self._rate_t0, self._rate_epochs = 0.0, None, 0
         self._commands = {
             "data": self._cmd_data, "settings": self._cmd_settings, "play": self._cmd_play,
@@ -55,49 +54,58 @@ class TrainWorker(QObject):
             self._set_running(False)
             self.sig_message.emit("error", f"{name}: {exc}")
 
-    def _need_trainer(self):
-        if self.trainer is None:
+    def _need_training(self):
+        if self.training is None:
             raise RuntimeError("no data loaded yet")
-        return self.trainer
+        return self.training
 
     def _cmd_data(self, arg):
         request, settings = arg
         was_running = self.running
         self._set_running(False)
         problem = data_mod.load(request)
-        first_jit = self.trainer is None and settings.backend == "numba"
+        first_jit = self.training is None and settings.backend == "numba"
         if first_jit:
             self.sig_message.emit("info", "Compiling the numba kernels (only on the first run; "
                                           "they are cached on disk)…")
-        self.trainer = Trainer(problem, settings)
+        self._replace(TrainingRun(problem, settings))
         if first_jit:
             self.sig_message.emit("info", "")
-        self._sec_per_epoch = None
+        self.pacer.reset()
         self.sig_problem.emit(problem)
         self._emit_snapshot()
         if was_running:
             self._set_running(True)
 
+    def _replace(self, training):
+        if self.training is not None:
+            self.training.close()
+        self.training = training
+
+    def stop(self):
+        """Stop training after the current chunk (a plain flag: safe from any thread)."""
+        self.running = False
+
     def _cmd_features(self, names):
-        t = self._need_trainer()
-        self.trainer = Trainer(t.problem.with_features(names), t.settings)
-        self._sec_per_epoch = None
-        self.sig_problem.emit(self.trainer.problem)
+        t = self._need_training()
+        self._replace(TrainingRun(t.problem.with_features(names), t.settings))
+        self.pacer.reset()
+        self.sig_problem.emit(self.training.problem)
         self._emit_snapshot()
 
     def _cmd_settings(self, settings):
-        kind = self._need_trainer().update_settings(settings)
+        kind = self._need_training().update_settings(settings)
         if kind != "live":
-            self._sec_per_epoch = None
+            self.pacer.reset()
         self._emit_snapshot()
 
     def _cmd_play(self, _=None):
-        self._need_trainer()
+        self._need_training()
         self._set_running(True)
 
     def _cmd_pause(self, _=None):
         self._set_running(False)
-        if self.trainer is not None:
+        if self.training is not None:
             self._emit_snapshot()
 
     def _cmd_step(self, _=None):
@@ -107,21 +115,20 @@ class TrainWorker(QObject):
 
     def _cmd_reset(self, same_weights):
         self._set_running(False)
-        self._need_trainer().reset(bool(same_weights))
-        self._sec_per_epoch = None
+        self._need_training().reset(bool(same_weights))
+        self.pacer.reset()
         self._emit_snapshot()
 
     def _cmd_weight(self, arg):
-        self._need_trainer().set_weight(*arg)
+        self._need_training().set_weight(*arg)
         self._emit_snapshot()
 
     def _cmd_save(self, path):
-        self._need_trainer().net.save(str(path))
+        fastnn.save(self._need_training().net, str(path))
         self.sig_message.emit("info", f"model saved to {path}")
 
     def _cmd_load(self, path):
-        import fastnn
-        t = self._need_trainer()
+        t = self._need_training()
         net = fastnn.load(str(path))
         t.adopt(net)
         self._set_running(False)
@@ -144,15 +151,9 @@ class TrainWorker(QObject):
         else:
             self._timer.stop()
 
-    def _chunk_epochs(self):
-        if self._sec_per_epoch is None:
-            return 1
-        return int(np.clip(CHUNK_S / max(self._sec_per_epoch, 1e-7), 1, MAX_CHUNK))
-
     def _train_chunk(self, epochs):
         """Train ``epochs`` epochs; on divergence pause, explain and return False."""
-        import fastnn
-        t = self._need_trainer()
+        t = self._need_training()
         start = time.perf_counter()
         try:
             done = t.train(epochs)
@@ -160,11 +161,7 @@ class TrainWorker(QObject):
             self._set_running(False)
             self.sig_message.emit("warning", divergence_text(t, exc))
             return False
-        elapsed = time.perf_counter() - start
-        t.evaluate()
-        per = elapsed / max(done, 1)
-        self._sec_per_epoch = per if self._sec_per_epoch is None else \
-            0.7 * self._sec_per_epoch + 0.3 * per
+        self.pacer.trained(done, time.perf_counter() - start)
         self._count_rate(done)
         return True
 
@@ -184,7 +181,7 @@ class TrainWorker(QObject):
         if not self.running:
             return
         try:
-            ok = self._train_chunk(self._chunk_epochs())
+            ok = self._train_chunk(self.pacer.epochs())
         except Exception as exc:  # noqa: BLE001 - keep the model, tell the user
             self._set_running(False)
             self.sig_message.emit("error", f"training stopped: {exc}")
@@ -192,45 +189,44 @@ class TrainWorker(QObject):
         now = time.perf_counter()
         if not ok or not self.running:
             self._emit_snapshot()
-        elif now - self._last_emit >= 1.0 / EMIT_HZ and self.unrendered < 2:
+        elif self.pacer.emit_due(now) and self.unrendered < 2:
             self._emit_snapshot()
         if self.running:
             self._timer.start(0)
 
     def _emit_snapshot(self):
-        t = self.trainer
+        t = self.training
         if t is None:
             return
+        start = time.perf_counter()
+        t.evaluate()
         t.record_gradients()
         snap = t.snapshot(detail=True)
         snap.epochs_per_s = self._rate if self.running else 0.0
-        self._last_emit = time.perf_counter()
+        self.pacer.emitted(start, time.perf_counter())
         self.unrendered += 1
         self.sig_snapshot.emit(snap)
 
 
-def divergence_text(trainer, exc):
+def divergence_text(training, exc):
     """The window's explanation of a divergence (NaN/inf loss)."""
-    s = trainer.settings
-    return (f"Training diverged at epoch {trainer.epoch}: the loss became NaN or infinite, "
-            f"so training was paused. The weights were restored to the last finite epoch. "
+    s = training.settings
+    return (f"Training diverged at epoch {training.epoch}: the loss became NaN or infinite, "
+            f"so training was paused. The weights were restored to the last epoch whose loss "
+            f"is finite. "
             f"The learning rate ({s.lr:g}) is probably too large for {s.optimizer}: lower it, "
             f"use a smaller batch or an adaptive optimizer (Adam), then press play. ({exc})")
 
 
-class WorkerHost(QObject):
-    """Creates the worker thread and forwards commands to the worker as queued calls."""
+class WorkerHost(ThreadHost):
+    """Runs a :class:`TrainWorker` in its own thread and forwards commands as queued calls."""
 
     sig_command = Signal(str, object)
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("fastnn-train")
-        self.worker = TrainWorker()
-        self.worker.moveToThread(self.thread)
+        super().__init__(TrainWorker(), "fastnn-train", parent)
         self.sig_command.connect(self.worker.command)
-        self.thread.start()
+        self.start_thread()
 
     def send(self, name, arg=None):
         """Queue command ``name`` (see :class:`TrainWorker`) with argument ``arg``."""
@@ -239,9 +235,3 @@ class WorkerHost(QObject):
     def rendered(self):
         """Tell the worker one snapshot was received (back-pressure for a busy window)."""
         self.worker.unrendered = max(0, self.worker.unrendered - 1)
-
-    def stop(self):
-        """Stop training and end the thread (waits for the current chunk)."""
-        self.worker.running = False
-        self.thread.quit()
-        self.thread.wait()

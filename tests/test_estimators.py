@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import (LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor,
-                    SoftmaxRegression)
+from fastnn import LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, SoftmaxRegression
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402

@@ -26,9 +26,11 @@ converts them once per call, so kernels trust their inputs.
     The back end's side of a training run: holds ``params``, ``state`` and the training set where
     the kernels want them (host memory, or the GPU) and every work buffer, allocated once.
     ``epoch(order, opt, step, seed)`` trains one epoch (or any list of rows: one batch is an
-    ``order`` of ``batch_size`` rows), ``params_finite()``, ``snapshot()``/``restore()`` (the
-    last good weights and optimizer state) and ``sync()`` (make ``params`` and ``state`` on the
-    host current; training may go on after it; a no-op for CPU back ends).
+    ``order`` of ``batch_size`` rows), ``params_finite()``, ``snapshot()``/``restore(older)``
+    (the last good weights and optimizer state, or with ``older=True`` the snapshot before it),
+    ``set_spec(spec)`` (train on with new activations, penalties or dropout rates of the same
+    shapes) and ``sync()`` (make ``params`` and ``state`` on the host current; training may go
+    on after it; a no-op for CPU back ends).
 
 ``spec`` is a :class:`fastnn._spec.NetSpec`.  Dropout masks come from a counter-based hash of
 (seed, step, sample index, layer, unit), so every back end draws the same masks and results can be

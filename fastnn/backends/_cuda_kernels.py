@@ -25,8 +25,23 @@ import numpy as np
 from numba import cuda
 
 from ._cuda_device import (
-    AIN, CHECK_FINITE, CORRECT, DZ, FAN_IN, FAN_OUT, LOSS_SUM, PREDICT, TRAIN, W_OFF, Z,
-    finish_backward, finish_forward, layer0_input, row_loss, step_param)
+    AIN,
+    CHECK_FINITE,
+    CORRECT,
+    DZ,
+    FAN_IN,
+    FAN_OUT,
+    LOSS_SUM,
+    PREDICT,
+    TRAIN,
+    W_OFF,
+    Z,
+    finish_backward,
+    finish_forward,
+    layer0_input,
+    row_loss,
+    step_param,
+)
 
 # Modes of the tiled product and of the GEMM epilogue: Z = AIN @ W, dA = DZ @ W.T, gW = AIN.T @ DZ.
 FWD, BWD, WGRAD = range(3)
@@ -83,7 +98,7 @@ def epilogue(lay, layf, params, work, order, start, rows, t, seed, mode, kind, l
                             order[start + row], t, seed, mode)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def update_kernel(threads):
     """The update kernel for blocks of ``threads`` threads (any dtype).
 
@@ -113,7 +128,7 @@ def update_kernel(threads):
     return update
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fused_kernels(dtype_name, tile_rows, width, max_threads):
     """The narrow-network kernels for one dtype, ``tile_rows`` rows a block and layers of at most
     ``width`` units, as a namespace with ``fused`` and ``epoch`` (see their docstrings).
@@ -216,7 +231,7 @@ def fused_kernels(dtype_name, tile_rows, width, max_threads):
     return SimpleNamespace(fused=fused, epoch=epoch)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tiled_kernel(dtype_name, tile):
     """The per-layer product kernel for one dtype on ``tile`` x ``tile`` shared-memory tiles.
 

@@ -24,8 +24,10 @@ class HostEngine:
         self._args = (spec, params, state, X, Y)
         self._batch_size = batch_size
         self._train_epoch = train_epoch
+        self._workspace = workspace
         self._buffers = () if workspace is None else (workspace(spec, batch_size, params.dtype),)
-        self._saved = (params.copy(), state.copy())
+        # The last two snapshots, newest first: a divergence may need the one before the last.
+        self._saved = [(params.copy(), state.copy()), (params.copy(), state.copy())]
 
     def epoch(self, order, opt, step, seed):
         """One epoch over ``order``; returns ``(mean loss, accuracy)``."""
@@ -36,15 +38,26 @@ class HostEngine:
         """Whether every weight is finite (a last update can overflow with a finite loss)."""
         return bool(np.isfinite(self.params).all())
 
-    def snapshot(self):
-        """Remember the current weights and optimizer state (the last good ones)."""
-        np.copyto(self._saved[0], self.params)
-        np.copyto(self._saved[1], self.state)
+    def set_spec(self, spec):
+        """Train on with new per-layer settings of the same shapes (activations other than PReLU,
+        their alphas, L1/L2 penalties, dropout rates); the work buffers are planned again, since
+        a layer's dropout rate decides whether it has a mask buffer."""
+        self._args = (spec,) + self._args[1:]
+        if self._workspace is not None:
+            self._buffers = (self._workspace(spec, self._batch_size, self.params.dtype),)
 
-    def restore(self):
-        """Go back to the last snapshot."""
-        np.copyto(self.params, self._saved[0])
-        np.copyto(self.state, self._saved[1])
+    def snapshot(self):
+        """Remember the current weights and optimizer state (the last good ones); the snapshot
+        before it is kept too, for :meth:`restore` with ``older=True``."""
+        self._saved.reverse()
+        np.copyto(self._saved[0][0], self.params)
+        np.copyto(self._saved[0][1], self.state)
+
+    def restore(self, older=False):
+        """Go back to the last snapshot (``older``: to the one before it)."""
+        params, state = self._saved[1 if older else 0]
+        np.copyto(self.params, params)
+        np.copyto(self.state, state)
 
     def sync(self):
         """Nothing to copy back: the host arrays are the live ones."""

@@ -147,7 +147,7 @@ def kernel_for(key, variant=None, sparse=False):
     return kernel(*key, variant, sparse)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sparse):
     """The compiled kernel of one specialisation (see the module docstring and
     :func:`specialisation`); ``c0..c3`` are activation codes or -1, then flags, the loss code,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _spec as S
 from . import _host_engine
 from ._host_engine import HostEngine
 

@@ -32,9 +32,12 @@ from .. import _spec as S
 from . import _host_engine
 
 try:
-    from numba import config as _numba_config, cuda
+    from numba import config as _numba_config
+    from numba import cuda
 
-    from . import _cuda_device as D, _cuda_gemm, _cuda_kernels as K
+    from . import _cuda_device as D
+    from . import _cuda_gemm
+    from . import _cuda_kernels as K
     _IMPORT_ERROR = ""
 except ImportError as exc:          # numba or numba-cuda missing: report, never break the import
     cuda = D = K = _cuda_gemm = None
@@ -314,11 +317,13 @@ class Engine:
     def __init__(self, spec, params, state, X, Y, batch_size):
         self.params, self.state = params, state
         self._batch_size = int(batch_size)
-        self._net = _Net(spec, params.dtype, min(self._batch_size, max(X.shape[0], 1)))
+        self._capacity = min(self._batch_size, max(X.shape[0], 1))
+        self._net = _Net(spec, params.dtype, self._capacity)
         self._dev = _Device(cuda.to_device(params), cuda.device_array(spec.n_params, params.dtype),
                             cuda.to_device(state), cuda.to_device(X), cuda.to_device(Y),
                             cuda.device_array(X.shape[0], np.int64), cuda.to_device(_hyper()))
-        self._saved = (cuda.to_device(params), cuda.to_device(state))
+        # The last two snapshots, newest first: a divergence may need the one before the last.
+        self._saved = [(cuda.to_device(params), cuda.to_device(state)) for _ in range(2)]
         self._hyper = _hyper()
         self._finite = bool(np.isfinite(params).all())
         self._one_launch = epoch_in_one_block(spec, self._batch_size)
@@ -350,15 +355,23 @@ class Engine:
         """Whether every weight was finite after the last epoch (checked on the device)."""
         return bool(self._finite)
 
-    def snapshot(self):
-        """Remember the current weights and optimizer state, device to device."""
-        self._saved[0].copy_to_device(self._dev.params)
-        self._saved[1].copy_to_device(self._dev.state)
+    def set_spec(self, spec):
+        """Train on with new per-layer settings of the same shapes (activations other than PReLU,
+        alphas, penalties, dropout rates): only the small layer tables go to the device again."""
+        self._net = _Net(spec, self.params.dtype, self._capacity)
 
-    def restore(self):
-        """Go back to the last snapshot (device to device)."""
-        self._dev.params.copy_to_device(self._saved[0])
-        self._dev.state.copy_to_device(self._saved[1])
+    def snapshot(self):
+        """Remember the current weights and optimizer state, device to device (the snapshot
+        before it is kept for ``restore(older=True)``)."""
+        self._saved.reverse()
+        self._saved[0][0].copy_to_device(self._dev.params)
+        self._saved[0][1].copy_to_device(self._dev.state)
+
+    def restore(self, older=False):
+        """Go back to the last snapshot, or the one before it (device to device)."""
+        params, state = self._saved[1 if older else 0]
+        self._dev.params.copy_to_device(params)
+        self._dev.state.copy_to_device(state)
         self._finite = True
 
     def sync(self):

@@ -13,7 +13,6 @@ clarity over speed.  The maths (``Z = X @ W + b``, ``A = f(Z)``; losses on the l
 from __future__ import annotations
 
 import numpy as np
-
 from scipy.special import erf as _erf
 
 from .. import _spec as S
@@ -127,7 +126,8 @@ def loss_forward_backward(code, Z, Y):
 
 # --- dropout masks from a counter-based hash (identical in every back end) ------------------------
 
-_M1, _M2, _GOLDEN = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _mix(x):
@@ -267,7 +267,8 @@ def optimizer_update(opt, params, grad, state, t):
 
 
 def forward(spec, params, X, out):
-    """Network outputs (last layer's activation; raw logits for the CE losses) for ``X`` (n, n_in) into ``out`` (n, n_out)."""
+    """Network outputs (last layer's activation; raw logits for the CE losses) for ``X``
+    (n, n_in) into ``out`` (n, n_out)."""
     out[...] = _forward_cache(spec, params, X)[-1][2]
     return out
 

@@ -10,14 +10,15 @@ import os
 
 import numpy as np
 
-from .. import datasets, optim, preprocessing
+from .. import datasets, losses, optim, preprocessing
+from ..callbacks import EpochTimer
 from ..layers import Dense
 from ..model import DivergenceError, Sequential
 from . import _paths, _sidecar, _table
 from ._errors import CLIError
-from ._timing import EpochTimer
 
-DEFAULT_LOSS = {"classification": "softmax_cross_entropy", "regression": "mse"}
+DEFAULT_LOSS = {"classification": losses.default_for("multiclass").name,
+                "regression": losses.default_for("regression").name}
 BINARY_ONLY = ("binary_cross_entropy", "hinge")
 # Training memory per parameter: the float64 initial draw and the float32 weights, optimizer
 # state (two rows), gradient and kept snapshot.

@@ -26,14 +26,20 @@ Examples
 """
 
 from ._bundled import load_digits, load_iris
-from ._classification2d import (circles, gaussians, linear, moons, spiral, spiral_k,
-                                three_class, xor)
+from ._classification2d import circles, gaussians, linear, moons, spiral, spiral_k, three_class, xor
 from ._errors import ChecksumError, CorruptDataError, DataFileNotFoundError
 from ._mnist import MNIST_MD5, load_mnist, mnist_search_dirs
 from ._registry import DATASETS, DatasetInfo, get, info, names
-from ._regression import (HOUSE_FEATURES, complex_curve, complex_curve_formula,
-                          gaussian_bumps, gaussian_bumps_formula, house_prices, plane,
-                          sine)
+from ._regression import (
+    HOUSE_FEATURES,
+    complex_curve,
+    complex_curve_formula,
+    gaussian_bumps,
+    gaussian_bumps_formula,
+    house_prices,
+    plane,
+    sine,
+)
 
 __all__ = [
     "DATASETS", "HOUSE_FEATURES", "MNIST_MD5",

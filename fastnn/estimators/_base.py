@@ -36,6 +36,32 @@ class GradientEstimator(BaseEstimator):
 
     _stratify = False      # classifiers keep class shares in the early-stopping split
 
+    def __init__(self, *, solver, batch_size, learning_rate, learning_rate_init,
+                 power_t, max_iter, shuffle, random_state, tol, verbose, warm_start,
+                 momentum, nesterovs_momentum, early_stopping, validation_fraction,
+                 beta_1, beta_2, epsilon, n_iter_no_change, backend):
+        """Store the training parameters unchanged (sklearn's rule: checked in ``fit``)."""
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.backend = backend
+
     def _fit(self, X, y, incremental=False, classes=None):
         P.check_training(self)
         refit = not (incremental or self.warm_start)
@@ -78,12 +104,14 @@ class GradientEstimator(BaseEstimator):
         model.compile(loss, P.make_optimizer(self, X.shape[0]), backend=self.backend,
                       dtype=DTYPE_NAMES[X.dtype], seed=int(self._rng.integers(2 ** 31)))
         self.model_ = model
-        self.loss_curve_ = []
+        self.loss_curve_: list[float] = []
         self.n_iter_ = 0
         self.t_ = 0
-        self.best_loss_ = math.inf
+        self.best_loss_: float | None = math.inf
 
     def _reset_validation_records(self):
+        self.validation_scores_: list[float] | None
+        self.best_validation_score_: float | None
         if self.early_stopping:
             self.validation_scores_ = []
             self.best_validation_score_ = -math.inf

@@ -13,9 +13,16 @@ try:
     from sklearn.utils.validation import check_is_fitted, validate_data
     HAVE_SKLEARN = True
 except ImportError:     # scikit-learn missing, or older than 1.6 (no validate_data)
-    from ._fallback import (BaseEstimator, ClassifierMixin, ConvergenceWarning, NotFittedError,
-                            RegressorMixin, check_classification_targets, check_is_fitted,
-                            validate_data)
+    from ._fallback import (
+        BaseEstimator,
+        ClassifierMixin,
+        ConvergenceWarning,
+        NotFittedError,
+        RegressorMixin,
+        check_classification_targets,
+        check_is_fitted,
+        validate_data,
+    )
     HAVE_SKLEARN = False
 
 __all__ = ["BaseEstimator", "ClassifierMixin", "RegressorMixin", "ConvergenceWarning",

@@ -8,6 +8,8 @@ checks with scikit-learn's messages, and ``NotFittedError`` before ``fit``.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -65,6 +67,7 @@ class ClassifierMixin:
     """``score`` is the accuracy of ``predict``."""
 
     _estimator_type = "classifier"
+    predict: Callable[..., Any]
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against ``y`` (optionally weighted)."""
@@ -75,6 +78,7 @@ class RegressorMixin:
     """``score`` is the coefficient of determination R² of ``predict`` (averaged over outputs)."""
 
     _estimator_type = "regressor"
+    predict: Callable[..., Any]
 
     def score(self, X, y, sample_weight=None):
         """R² of ``predict(X)`` against ``y``, averaged uniformly over the outputs."""

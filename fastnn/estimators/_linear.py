@@ -3,13 +3,16 @@
 :class:`SoftmaxRegression` (softmax output, cross-entropy) — networks without a hidden layer."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.linalg
 
+from .._validation import check_bool, check_choice, check_number
 from ._classifier import BaseClassifier
 from ._compat import check_is_fitted, validate_data
 from ._docs import document
-from ._params import OPTIMIZERS, check_bool, check_choice, check_number
+from ._params import OPTIMIZERS
 from ._regressor import BaseRegressor
 
 PENALTIES = ("l2", "l1", None)
@@ -18,6 +21,8 @@ PENALTIES = ("l2", "l1", None)
 class LinearWeights:
     """Mixin: publish the single Dense layer as sklearn's ``coef_`` (n_outputs, n_features) and
     ``intercept_`` (n_outputs,), and ``decision_function = X @ coef_.T + intercept_``."""
+
+    model_: Any                 # the fitted network of the estimator it is mixed into
 
     def _store_weights(self):
         W, b = self.model_.get_weights()[0]
@@ -72,20 +77,6 @@ _LINEAR_CLASSIFIER_DOC = """
     """
 
 
-def _init_training(est, solver, batch_size, learning_rate, learning_rate_init, power_t, max_iter,
-                   shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum,
-                   early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change,
-                   backend):
-    """Store the shared training parameters unchanged (sklearn's ``__init__`` rule)."""
-    est.solver, est.batch_size, est.learning_rate = solver, batch_size, learning_rate
-    est.learning_rate_init, est.power_t, est.max_iter = learning_rate_init, power_t, max_iter
-    est.shuffle, est.random_state, est.tol, est.verbose = shuffle, random_state, tol, verbose
-    est.warm_start, est.momentum, est.nesterovs_momentum = warm_start, momentum, nesterovs_momentum
-    est.early_stopping, est.validation_fraction = early_stopping, validation_fraction
-    est.beta_1, est.beta_2, est.epsilon = beta_1, beta_2, epsilon
-    est.n_iter_no_change, est.backend = n_iter_no_change, backend
-
-
 @document
 class LogisticRegression(LinearClassifier):
     __doc__ = """Logistic regression trained by gradient descent on fastnn's kernels.
@@ -105,10 +96,16 @@ class LogisticRegression(LinearClassifier):
                  n_iter_no_change=10, backend=None):
         self.penalty = penalty
         self.C = C
-        _init_training(self, solver, batch_size, learning_rate, learning_rate_init, power_t,
-                       max_iter, shuffle, random_state, tol, verbose, warm_start, momentum,
-                       nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2,
-                       epsilon, n_iter_no_change, backend)
+        super().__init__(solver=solver, batch_size=batch_size,
+                         learning_rate=learning_rate,
+                         learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state,
+                         tol=tol, verbose=verbose, warm_start=warm_start,
+                         momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+                         early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1,
+                         beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, backend=backend)
 
 
 @document
@@ -128,10 +125,16 @@ class SoftmaxRegression(LinearClassifier):
                  n_iter_no_change=10, backend=None):
         self.penalty = penalty
         self.C = C
-        _init_training(self, solver, batch_size, learning_rate, learning_rate_init, power_t,
-                       max_iter, shuffle, random_state, tol, verbose, warm_start, momentum,
-                       nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2,
-                       epsilon, n_iter_no_change, backend)
+        super().__init__(solver=solver, batch_size=batch_size,
+                         learning_rate=learning_rate,
+                         learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state,
+                         tol=tol, verbose=verbose, warm_start=warm_start,
+                         momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+                         early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1,
+                         beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, backend=backend)
 
 
 @document
@@ -179,10 +182,16 @@ class LinearRegression(LinearWeights, BaseRegressor):
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, backend=None):
         self.fit_intercept = fit_intercept
-        _init_training(self, solver, batch_size, learning_rate, learning_rate_init, power_t,
-                       max_iter, shuffle, random_state, tol, verbose, warm_start, momentum,
-                       nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2,
-                       epsilon, n_iter_no_change, backend)
+        super().__init__(solver=solver, batch_size=batch_size,
+                         learning_rate=learning_rate,
+                         learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state,
+                         tol=tol, verbose=verbose, warm_start=warm_start,
+                         momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+                         early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1,
+                         beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, backend=backend)
 
     def fit(self, X, y):
         """Fit on ``X`` (n_samples, n_features) and ``y`` (n_samples,) or (n_samples, n_targets)."""

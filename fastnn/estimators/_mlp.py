@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import Any
 
-from .. import _spec as S
+from .. import activations
+from .._validation import check_choice, check_number
 from ..layers import Dense
-from ._params import check_choice, check_number
 
 OUT_ACTIVATIONS = {"mse": "identity", "binary_cross_entropy": "logistic",
                    "softmax_cross_entropy": "softmax"}
@@ -30,9 +31,13 @@ class MLPLayers:
     """Mixin: hidden Dense layers, and the fitted ``coefs_``, ``intercepts_``, ``n_layers_``,
     ``n_outputs_`` and ``out_activation_``."""
 
+    hidden_layer_sizes: Any     # parameters and fitted model of the estimator it is mixed into
+    activation: Any
+    model_: Any
+
     def _hidden_layers(self, l1, l2):
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        activation = check_choice(self.activation, "activation", sorted(S.ACTIVATIONS))
+        activation = check_choice(self.activation, "activation", sorted(activations.NAMES))
         return [Dense(size, activation=activation, l1=l1, l2=l2) for size in sizes]
 
     def _store_weights(self):

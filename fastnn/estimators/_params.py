@@ -5,41 +5,15 @@ Every error names the parameter, the value received and what is allowed.
 """
 from __future__ import annotations
 
-import math
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
 from .. import optim
+from .._validation import check_bool, check_choice, check_number
 
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
-
-
-def check_choice(value, name, choices):
-    """``value`` if it is one of ``choices``, else a ``ValueError`` listing them."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-    return value
-
-
-def check_number(value, name, low=-math.inf, high=math.inf, low_open=False, high_open=False,
-                 integer=False):
-    """A real (or integer) ``value`` within the interval; ``ValueError`` naming ``name`` otherwise."""
-    kind = Integral if integer else Real
-    if not isinstance(value, kind) or isinstance(value, bool) or not math.isfinite(value):
-        what = "an integer" if integer else "a finite number"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return value
-
-
-def check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def batch_size(value, n_samples):
@@ -59,9 +33,11 @@ def make_rng(random_state):
         return np.random.default_rng(random_state.randint(2 ** 31 - 1))
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or (isinstance(random_state, Integral) and not isinstance(random_state, bool)
-                                and 0 <= random_state < 2 ** 32):
-        return np.random.default_rng(random_state)
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool) \
+            and 0 <= int(random_state) < 2 ** 32:
+        return np.random.default_rng(int(random_state))
     raise ValueError(f"random_state must be None, an int in [0, 2**32), a numpy RandomState or "
                      f"Generator, got {random_state!r}")
 
@@ -94,7 +70,7 @@ def check_training(est):
                  high_open=True)
     for name in ("shuffle", "warm_start", "early_stopping", "nesterovs_momentum"):
         check_bool(getattr(est, name), name)
-    if not (isinstance(est.verbose, (bool, Integral)) and est.verbose >= 0):
+    if not (isinstance(est.verbose, (bool, Integral)) and int(est.verbose) >= 0):
         raise ValueError(f"verbose must be a bool or a non-negative int, got {est.verbose!r}")
     if est.backend is not None and not isinstance(est.backend, str):
         raise ValueError(f"backend must be None or a back-end name such as 'numba', got "

@@ -1,8 +1,19 @@
 """Data controls: dataset picker, noise, train/test ratio, seed, features and custom points."""
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QPushButton, QSlider, QSpinBox, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import data as data_mod
 from .. import features as feats
@@ -21,7 +32,7 @@ def _slider(lo, hi, step, value, tip):
 
 
 class DataPanel(QWidget):
-    """Emits a :class:`~gui.data.DataRequest` whenever new data is wanted."""
+    """Emits a :class:`~fastnn_gui.data.DataRequest` whenever new data is wanted."""
 
     sig_request = Signal(object)        # DataRequest
     sig_features = Signal(tuple)        # feature names switched on

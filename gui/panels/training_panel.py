@@ -1,14 +1,21 @@
 """Training controls: loss, optimizer, learning rate, schedule, regularization, batch, dropout,
 back end. Every edit is validated here; bad text becomes ``sig_invalid`` with a message."""
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QSpinBox
 
 from .. import texts
-from ..netspec import LOSSES, OPTIMIZERS, REGULARIZATIONS, SCHEDULES
+from ..settings import OPTIMIZERS, REGULARIZATIONS, SCHEDULES, describe, losses_for
 
 LR_PRESETS = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 REG_PRESETS = ("0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 DROPOUT_PRESETS = ("0", "0.1", "0.2", "0.3", "0.5")
+
+
+def add_described(combo, kind, names):
+    """Append ``names`` to ``combo``, each with its registry description as tooltip."""
+    for name in names:
+        combo.addItem(name)
+        combo.setItemData(combo.count() - 1, describe(kind, name), Qt.ToolTipRole)
 
 
 def _combo(items, tip, editable=False):
@@ -35,7 +42,7 @@ def parse_number(text, name, lo, hi, lo_open=False):
 
 
 class TrainingPanel(QGroupBox):
-    """Edits the non-architecture part of :class:`~gui.netspec.Settings`."""
+    """Edits the non-architecture part of :class:`~fastnn_gui.settings.Settings`."""
 
     sig_changed = Signal()
     sig_invalid = Signal(str)
@@ -44,7 +51,8 @@ class TrainingPanel(QGroupBox):
         super().__init__("Training", parent)
         form = QFormLayout(self)
         self.loss = _combo(("auto",), texts.TOOLTIPS["loss"])
-        self.optimizer = _combo(OPTIMIZERS, texts.TOOLTIPS["optimizer"])
+        self.optimizer = _combo((), texts.TOOLTIPS["optimizer"])
+        add_described(self.optimizer, "optimizer", OPTIMIZERS)
         self.lr = _combo(LR_PRESETS, texts.TOOLTIPS["lr"], editable=True)
         self.schedule = _combo(SCHEDULES, texts.TOOLTIPS["schedule"])
         self.reg = _combo(REGULARIZATIONS, texts.TOOLTIPS["reg"])
@@ -79,8 +87,8 @@ class TrainingPanel(QGroupBox):
         current = self.loss.currentText()
         self.loss.blockSignals(True)
         self.loss.clear()
-        self.loss.addItems(LOSSES[task])
-        if current in LOSSES[task]:
+        add_described(self.loss, "loss", losses_for(task))
+        if current in losses_for(task):
             self.loss.setCurrentText(current)
         self.loss.blockSignals(False)
 

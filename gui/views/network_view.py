@@ -10,9 +10,9 @@ from PySide6.QtCore import QLineF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem
 
-from . import colors
 from .. import features as feats
 from ..problem import THUMB_RES
+from . import colors
 
 NODE = 1.0        # node side length (scene units)
 VGAP = 1.35       # vertical distance between nodes

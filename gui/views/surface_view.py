@@ -125,7 +125,7 @@ class SurfaceView(pg.PlotWidget):
 
     # -- live updates ---------------------------------------------------------------------
     def update_snapshot(self, snap):
-        """Draw the output in ``snap`` (a :class:`~gui.snapshot.Snapshot`)."""
+        """Draw the output in ``snap`` (a :class:`~fastnn_gui.snapshot.Snapshot`)."""
         p = self.problem
         if p is None:
             return

@@ -1,30 +1,37 @@
 """Train one network on one problem in chunks of epochs and record what the views need.
 
-No Qt here: the worker thread owns a ``Trainer`` and calls it; tests can drive it directly.
+No Qt here: the worker thread owns a ``TrainingRun`` and calls it; tests can drive it directly.
+The network trains through one :class:`fastnn.Session` for as long as its data and shapes stay
+the same, so a chunk of epochs only launches kernels (nothing is validated, converted or, on a
+GPU, uploaded again).
 """
 import numpy as np
 
-from . import netspec
+import fastnn
+from fastnn import activations, preprocessing
+
+from . import settings as settings_mod
 from .problem import THUMB_RES
 from .snapshot import Snapshot, class_scores
 
 GRAD_SAMPLES = 256   # samples used for the per-layer gradient-norm diagnostic
 
 
-class Trainer:
-    """A compiled network, its data, its initial weights and its training history."""
+class TrainingRun:
+    """A compiled network, its data, its training session, initial weights and history."""
 
     def __init__(self, problem, settings, init_weights=None):
         self.problem = problem
         self.settings = settings.copy()
         self.reinitialisations = 0
+        self.session = None
         self._prepare_data()
         self._build(init_weights)
 
     # -- construction -------------------------------------------------------------------
     def _prepare_data(self):
         p = self.problem
-        self.loss = netspec.loss_for(self.settings, p.task)
+        self.loss = settings_mod.loss_for(self.settings, p.task)
         self.X_train, self.X_test = p.inputs(p.X_train), p.inputs(p.X_test)
         self.T_train, self.T_test = self.targets(p.y_train), self.targets(p.y_test)
         grid = p.surface_grid()
@@ -38,7 +45,7 @@ class Trainer:
         if task == "regression":
             return y.astype(np.float32)
         if self.loss == "mse" and task == "multiclass":
-            return np.eye(self.problem.n_classes, dtype=np.float32)[y]
+            return preprocessing.one_hot(y, self.problem.n_classes)
         if self.loss in ("mse", "binary_cross_entropy", "hinge"):
             return y.astype(np.float32)
         return y
@@ -46,14 +53,29 @@ class Trainer:
     def _build(self, init_weights=None):
         s, p = self.settings, self.problem
         seed = s.seed + 1000 * self.reinitialisations
-        self.net = netspec.build_net(s, p.task, p.n_inputs, p.n_classes, seed)
+        self.net = settings_mod.build_net(s, p.task, p.n_inputs, p.n_classes, seed)
         if init_weights is not None:
             self.net.set_weights(init_weights)
         self.initial_weights = _copy(self.net.get_weights())
         self._clear_history()
+        self._open_session()
+
+    def _open_session(self):
+        """A session on the training set at the current batch size (closing the last one)."""
+        if self.session is not None:
+            self.session.close()
+        size = self.settings.batch_size
+        batch = None if size <= 0 or size >= len(self.X_train) else size
+        self.session = self.net.session(self.X_train, self.T_train, batch_size=batch,
+                                        shuffle=True, seed=self.settings.seed)
+
+    def close(self):
+        """Release the session (and its back end's buffers)."""
+        self.session.close()
 
     def _clear_history(self):
         self.epoch = 0
+        self._train_accuracy = None
         self.loss_x, self.loss_y = [], []
         self.test_x, self.test_y = [], []
         self.acc_x, self.acc_train, self.acc_test = [], [], []
@@ -68,23 +90,26 @@ class Trainer:
         """
         old, self.settings = self.settings, settings.copy()
         p = self.problem
-        if netspec.structure_key(old, p.task, p.n_inputs) != \
-                netspec.structure_key(settings, p.task, p.n_inputs):
+        if settings_mod.structure_key(old, p.task, p.n_inputs) != \
+                settings_mod.structure_key(settings, p.task, p.n_inputs):
             self._prepare_data()
             self._build()
             return "rebuild"
-        if (old.dropout > 0) != (settings.dropout > 0):
-            weights = _copy(self.net.get_weights())
-            self.net = netspec.build_net(settings, p.task, p.n_inputs, p.n_classes, settings.seed)
-            self.net.set_weights(weights)
-            return "recompile"
-        if (old.optimizer, old.schedule, old.backend) != \
-                (settings.optimizer, settings.schedule, settings.backend):
-            netspec.recompile(self.net, settings, p.task)
-            netspec.apply_live(self.net, settings)
-            return "recompile"
-        netspec.apply_live(self.net, settings)
-        return "live"
+        kind = "live"
+        if old.backend != settings.backend:
+            self.net.compile(self.loss, settings_mod.make_optimizer(settings),
+                             backend=settings.backend, dtype="float32", seed=int(settings.seed))
+            kind = "recompile"
+        elif old.optimizer != settings.optimizer:
+            self.session.set_optimizer(settings_mod.make_optimizer(settings))
+            kind = "recompile"
+        elif old.schedule != settings.schedule:
+            self.session.set_optimizer(schedule=settings_mod.make_schedule(settings.schedule))
+        if old.batch_size != settings.batch_size:
+            self._open_session()
+        settings_mod.apply_live(self.net, settings)
+        self.session.set_optimizer(lr=float(settings.lr))
+        return kind
 
     def reset(self, same_weights):
         """Back to epoch 0: the same initial weights, or freshly drawn ones."""
@@ -99,13 +124,13 @@ class Trainer:
         p = self.problem
         weights = net.get_weights()
         n_in, n_out = weights[0][0].shape[0], weights[-1][0].shape[1]
-        want_out = netspec.n_outputs(self.loss, p.task, p.n_classes)
+        want_out = settings_mod.n_outputs(self.loss, p.task, p.n_classes)
         if n_in != p.n_inputs or n_out != want_out:
             raise ValueError(f"the model has {n_in} inputs and {n_out} outputs, but this data "
                              f"with these features needs {p.n_inputs} inputs and {want_out} "
                              f"outputs; pick the data set the model was trained on")
         dense = list(net.dense_layers)
-        layers = [netspec.LayerSpec(w[0].shape[1], _activation_name(d))
+        layers = [settings_mod.HiddenLayer(w[0].shape[1], _activation_name(d))
                   for w, d in zip(weights[:-1], dense[:-1])]
         self.settings = self.settings.copy(layers=layers)
         self._build(_copy(weights))
@@ -127,35 +152,41 @@ class Trainer:
         """Train ``epochs`` epochs and record the losses; returns the number trained.
 
         Raises ``fastnn.DivergenceError`` (after recording the epochs that stayed finite)
-        when the loss becomes NaN/inf; the library has restored the last finite weights.
+        when the loss becomes NaN/inf; the library has restored the last weights whose loss
+        is finite.
         """
-        import fastnn
-        s = self.settings
-        before = getattr(self.net, "epoch", 0)
-        batch = None if s.batch_size <= 0 or s.batch_size >= len(self.X_train) else s.batch_size
+        before = self.net.epoch
         try:
-            hist = self.net.fit(self.X_train, self.T_train, epochs=int(epochs), batch_size=batch,
-                                shuffle=True, seed=s.seed + self.epoch, verbose=0)
+            hist = self.session.run(int(epochs))
         except fastnn.DivergenceError:
-            self.epoch += max(0, getattr(self.net, "epoch", before) - before)
+            self.epoch += max(0, self.net.epoch - before)
             raise
         losses = hist.history["loss"]
+        self._train_accuracy = hist.history.get("accuracy", [None])[-1]
         self.loss_x.extend(range(self.epoch + 1, self.epoch + len(losses) + 1))
         self.loss_y.extend(float(v) for v in losses)
         self.epoch += len(losses)
         return len(losses)
 
     def evaluate(self):
-        """Record the test loss (and train/test accuracy) at the current epoch."""
+        """Record the test loss (and train/test accuracy) at the current epoch, once."""
+        if self.test_x and self.test_x[-1] == self.epoch:
+            return
         res = self.net.evaluate(self.X_test, self.T_test)
         self.test_x.append(self.epoch)
         self.test_y.append(float(res["loss"]))
         if self.problem.task != "regression":
             self.acc_x.append(self.epoch)
-            self.acc_train.append(float(np.mean(self.predict_labels(self.X_train)
-                                                == self.problem.y_train)))
+            self.acc_train.append(self._accuracy_on_training_set())
             self.acc_test.append(float(np.mean(self.predict_labels(self.X_test)
                                                == self.problem.y_test)))
+
+    def _accuracy_on_training_set(self):
+        """The last epoch's training accuracy as the back end logged it (a classification
+        loss), else from predictions; so the training set never goes to a GPU again."""
+        if self._train_accuracy is not None and self.net.epoch > 0:
+            return float(self._train_accuracy)
+        return float(np.mean(self.predict_labels(self.X_train) == self.problem.y_train))
 
     def predict_labels(self, X):
         """Predicted class labels for network inputs ``X``."""
@@ -195,6 +226,5 @@ def _copy(weights):
 
 
 def _activation_name(dense):
-    """Canonical activation name of a Dense layer ("identity" is shown as "linear")."""
-    name = str(getattr(dense, "activation", "linear") or "linear")
-    return "linear" if name == "identity" else name
+    """Canonical name of a Dense layer's activation (aliases such as "linear" resolved)."""
+    return activations.get(dense.activation).name
