@@ -6,6 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+import fastnn
 from fastnn import _spec as S
 from fastnn.backends import _numba_kernels as K
 from fastnn.backends import get_backend, numba_cpu, numpy_ref
@@ -138,3 +139,35 @@ def test_a_weighted_kernel_run_without_weights_is_bitwise_the_unweighted_one(rng
                         numba_cpu.evaluate(spec, params, X, Y)))
     assert results[0][0] == results[1][0] and results[0][2] == results[1][2]
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def _net():
+    net = fastnn.Sequential([fastnn.Dense(4, activation="tanh", l2=0.01), fastnn.Dense(1)],
+                            input_dim=3)
+    net.compile("mse", fastnn.optim.SGD(lr=0.05), dtype="float64", seed=0)
+    return net
+
+
+def test_sequential_fit_and_evaluate_weigh_the_samples(rng):
+    X, y = rng.normal(size=(30, 3)), rng.normal(size=30)
+    weights = rng.integers(0, 3, 30).astype(float)
+    repeat = np.repeat(np.arange(30), weights.astype(int))
+    a, b = _net(), _net()
+    a.fit(X, y, epochs=5, batch_size=None, shuffle=False, sample_weight=weights)
+    b.fit(X[repeat], y[repeat], epochs=5, batch_size=None, shuffle=False)
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-10)
+    assert a.evaluate(X, y, sample_weight=weights)["loss"] == pytest.approx(
+        a.evaluate(X[repeat], y[repeat])["loss"], rel=1e-12)
+
+
+@pytest.mark.parametrize("weights, error, match", [
+    (-np.ones(10), ValueError, r"sample_weight must be non-negative, got -1 at index 0"),
+    (np.r_[np.ones(9), np.nan], ValueError, r"sample_weight contains NaN or infinite values \(first at index 9"),
+    (np.ones(9), ValueError, r"sample_weight has 9 weights but X has 10 samples"),
+    (np.zeros(10), ValueError, r"sample_weight is all zeros"),
+    (np.ones((10, 1)), ValueError, r"sample_weight must be 1-D \(one weight per sample\), got shape \(10, 1\)"),
+    (np.array(["a"] * 10), TypeError, r"sample_weight must hold real numbers, got dtype <U1"),
+])
+def test_bad_sample_weight_names_itself(weights, error, match, rng):
+    with pytest.raises(error, match=match):
+        _net().fit(rng.normal(size=(10, 3)), rng.normal(size=10), sample_weight=weights)

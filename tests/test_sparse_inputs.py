@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sparse
 
+import fastnn
 from fastnn import _spec as S
 from fastnn.backends import _host_engine, get_backend, numba_cpu, numpy_ref
 
@@ -96,3 +97,26 @@ def test_a_sparse_engine_never_stages_the_input(rng):
     spec, _, _, _ = _problem(rng)
     dense = numba_cpu.plan(spec, 64, True, sparse_input=False)[-1]
     assert dense - numba_cpu.plan(spec, 64, True, sparse_input=True)[-1] == 64 * 30
+
+
+def test_sequential_takes_sparse_X_in_fit_predict_and_evaluate(rng, no_densifying):
+    X = sparse.random(80, 40, density=0.1, format="csc", random_state=0)
+    y = (np.asarray(X.sum(axis=1)).ravel() > 0.2).astype(int)
+    net = fastnn.Sequential([fastnn.Dense(6, activation="relu"), fastnn.Dense(2)], input_dim=40)
+    net.compile("softmax_cross_entropy", "adam", seed=0)
+    net.fit(X, y, epochs=3, batch_size=16, seed=0)
+    assert net.predict(X).shape == (80, 2)
+    assert set(net.evaluate(X, y)) == {"loss", "accuracy"}
+
+
+@pytest.mark.parametrize("X, error, match", [
+    (sparse.csr_matrix(np.ones((4, 5))), ValueError, "X has 5 features but the first Dense layer expects 40"),
+    (sparse.csr_matrix(np.ones((4, 40), np.complex128)), TypeError, "X must hold real numbers, got a sparse X of dtype complex128"),
+    (sparse.csr_matrix((0, 40)), ValueError, r"X is empty \(shape \(0, 40\)\)"),
+    (sparse.csr_matrix(np.full((4, 40), np.nan)), ValueError, "X contains NaN or infinite values"),
+])
+def test_bad_sparse_X_names_itself(X, error, match):
+    net = fastnn.Sequential([fastnn.Dense(2)], input_dim=40)
+    net.compile("mse")
+    with pytest.raises(error, match=match):
+        net.predict(X)
