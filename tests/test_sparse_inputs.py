@@ -93,10 +93,16 @@ def test_scipy_sparse_inputs_train_and_predict_like_dense_ones(any_backend, drop
 
 def test_a_sparse_engine_never_stages_the_input(rng):
     """The workspace of a sparse training set has no room for the dense rows of a batch (a
-    50,000-column one-hot input would need 50,000 values per row)."""
+    50,000-column one-hot input would need 50,000 values per row), and no workspace sizes its
+    gradient buffers by the input width (no gradient of X is computed)."""
     spec, _, _, _ = _problem(rng)
-    dense = numba_cpu.plan(spec, 64, True, sparse_input=False)[-1]
-    assert dense - numba_cpu.plan(spec, 64, True, sparse_input=True)[-1] == 64 * 30
+    dense = numba_cpu.plan(spec, 64, True, sparse_input=False)
+    assert dense[-1] - numba_cpu.plan(spec, 64, True, sparse_input=True)[-1] == 64 * 30
+    assert dense[3] == 64 * 16                          # d_len: the widest layer output
+    if "cython" in fastnn.backends.available():
+        from fastnn.backends import cython_cpu
+        assert cython_cpu.workspace(spec, 64, np.float64, True)[0].size == \
+            numba_cpu.plan(spec, 64, True, sparse_input=True)[-1]
 
 
 def test_sequential_takes_sparse_X_in_fit_predict_and_evaluate(rng, no_densifying):

@@ -98,7 +98,7 @@ cdef void _plan(const Net* net, Py_ssize_t rows, bint training, bint sparse_inpu
     for layer in range(net.n_layers):
         row = plan.layer + layer * P_COLS
         fan_in, fan_out = net.sizes[layer], net.sizes[layer + 1]
-        widest = max(widest, fan_in, fan_out)
+        widest = max(widest, fan_out)   # gradients of layer outputs (and so of inputs 1..), not of X
         row[P_MASK] = -1
         if layer == 0 or (training and net.drop[layer] > 0):
             row[P_IN] = offset

@@ -41,7 +41,8 @@ def plan(spec, rows, training=True, sparse_input=False):
     Returns ``(layers, y_off, d_off, d_len, length)``: ``layers`` (n_layers, 4) int64 holds the
     IN (layer input after dropout), MASK (its dropout scale mask), Z and A offsets of every layer
     (identity layers share A with Z; layers without dropout read the previous A); then come the
-    gathered targets, two gradient ping-pong buffers of ``d_len`` values each, and the length.
+    gathered targets, two gradient ping-pong buffers of ``d_len`` values each (the widest layer
+    output; no gradient of X is ever computed), and the length.
     A ``sparse_input`` (a ``scipy.sparse`` X) is never staged: the first layer's IN is empty
     unless dropout on it needs the batch as a dense block.
     """
@@ -69,7 +70,8 @@ def plan(spec, rows, training=True, sparse_input=False):
             offset += rows * fan_out
     y_off = offset
     offset += rows * spec.n_out
-    d_off, d_len = offset, rows * int(spec.sizes.max())
+    # the gradients are of layer outputs and of the inputs of layers 1.., never of X itself
+    d_off, d_len = offset, rows * int(spec.sizes[1:].max())
     return layers, y_off, d_off, d_len, d_off + 2 * d_len
 
 
