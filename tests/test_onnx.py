@@ -148,3 +148,15 @@ def test_an_opset_the_runtime_cannot_run_is_named(data, tmp_path):
         fastnn.onnx.export(clf, tmp_path / "clf.onnx", opset=opset)
     assert (tmp_path / "clf.onnx").exists()
 
+
+
+def test_every_registered_activation_has_an_onnx_rule_and_a_missing_one_is_named(data, tmp_path,
+                                                                                monkeypatch):
+    from fastnn.onnx import _graph
+    assert set(_graph.RULES) == set(fastnn.activations.REGISTRY)
+    X, y = data
+    clf = MLPClassifier((4,), activation="silu", max_iter=5, random_state=0).fit(X, y)
+    monkeypatch.delitem(_graph.RULES, "silu")
+    with pytest.raises(NotImplementedError, match=r"activation 'silu' has no ONNX rule yet; add "
+                       r"one to fastnn.onnx._graph.RULES"):
+        fastnn.onnx.export(clf, tmp_path / "clf.onnx")
