@@ -4,8 +4,9 @@
 >>> net = fastnn.Sequential([fastnn.Dense(16, activation="tanh"), fastnn.Dense(3)], input_dim=2)
 >>> net.compile(loss="softmax_cross_entropy", optimizer=fastnn.optim.Adam(lr=1e-2))
 
-The scikit-learn-style estimators (``fastnn.MLPClassifier``...) are imported on first use, so
-``import fastnn`` does not pay for scikit-learn.
+The scikit-learn-style estimators (``fastnn.MLPClassifier``...) and the ONNX export
+(``fastnn.onnx``, with ``pip install "fastnn[onnx]"``) are imported on first use, so
+``import fastnn`` does not pay for scikit-learn or onnx.
 """
 import importlib
 
@@ -28,10 +29,13 @@ __all__ = ["Sequential", "Session", "Dense", "Dropout", "DivergenceError", "opti
 
 
 def __getattr__(name):
-    """The estimators (and ``fastnn.estimators``), imported when first asked for."""
+    """The estimators (and ``fastnn.estimators``) and ``fastnn.onnx``, imported when first
+    asked for."""
     if name in _ESTIMATORS or name == "estimators":
         estimators = importlib.import_module(f"{__name__}.estimators")
         return estimators if name == "estimators" else getattr(estimators, name)
+    if name == "onnx":
+        return importlib.import_module(f"{__name__}.onnx")
     raise AttributeError(f"module 'fastnn' has no attribute {name!r}")
 
 

@@ -7,6 +7,7 @@ are set.  Every error names the argument, what was received and what was expecte
 from __future__ import annotations
 
 import math
+import sys
 from numbers import Integral, Real
 
 import numpy as np
@@ -44,8 +45,18 @@ def convert(arr, name, dtype):
     return out
 
 
+def is_sparse(X) -> bool:
+    """Whether ``X`` is a ``scipy.sparse`` matrix or array (without importing SciPy: a sparse
+    ``X`` means ``scipy.sparse`` is loaded already)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(X)
+
+
 def check_X(X, n_features, dtype, name="X"):
-    """A 2-D (n_samples, n_features) float array; ``n_features`` None means any width."""
+    """A 2-D (n_samples, n_features) float array; ``n_features`` None means any width.  A
+    ``scipy.sparse`` ``X`` stays sparse: a CSR matrix of ``dtype`` (see :func:`check_sparse_X`)."""
+    if is_sparse(X):
+        return check_sparse_X(X, n_features, dtype, name)
     arr = as_float_array(X, name, dtype)
     if arr.ndim != 2:
         hint = "; use X.reshape(-1, 1) for a single feature" if arr.ndim == 1 else ""
@@ -54,6 +65,61 @@ def check_X(X, n_features, dtype, name="X"):
         raise ValueError(f"{name} has {arr.shape[1]} features but the first Dense layer expects "
                          f"{n_features}")
     return arr
+
+
+def check_sparse_X(X, n_features, dtype, name="X"):
+    """A ``scipy.sparse`` ``X`` as the kernels take it: a 2-D CSR matrix of ``dtype`` with sorted
+    indices and no duplicates (copied only where that needs a change), finite, with at least one
+    row and ``n_features`` columns (None: any)."""
+    sparse = sys.modules["scipy.sparse"]
+    if len(X.shape) != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got a sparse {name} of "
+                         f"shape {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got a sparse {name} of dtype {X.dtype}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {X.shape}); expected at least one sample")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features but the first Dense layer expects "
+                         f"{n_features}")
+    csr = sparse.csr_matrix(X, dtype=dtype)     # shares X's arrays when nothing changes
+    if not csr.has_canonical_format:
+        csr = csr.copy()                         # so the caller's matrix is never reordered
+        csr.sum_duplicates()
+    if not np.isfinite(csr.data).all():
+        raise ValueError(f"{name} contains NaN or infinite values; remove or impute them before "
+                         f"training")
+    return csr
+
+
+def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
+    """``sample_weight`` as float64 (n_samples,): one finite non-negative weight per sample, not
+    all zero (a number weights every sample alike); None stays None."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
+        sample_weight = np.full(n_samples, float(sample_weight))
+    w = np.asarray(sample_weight)
+    if w.dtype == object or not (np.issubdtype(w.dtype, np.number) or w.dtype == bool) \
+            or np.issubdtype(w.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got dtype {w.dtype}")
+    if w.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one weight per sample), got shape {w.shape}")
+    if w.shape[0] != n_samples:
+        raise ValueError(f"{name} has {w.shape[0]} weights but X has {n_samples} samples; pass "
+                         f"one weight per sample")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all():
+        bad = int(np.flatnonzero(~np.isfinite(w))[0])
+        raise ValueError(f"{name} contains NaN or infinite values (first at index {bad}: "
+                         f"{w[bad]})")
+    if (w < 0).any():
+        bad = int(np.flatnonzero(w < 0)[0])
+        raise ValueError(f"{name} must be non-negative, got {w[bad]:g} at index {bad}")
+    if not w.any():
+        raise ValueError(f"{name} is all zeros, so no sample would count; give at least one "
+                         f"sample a positive weight")
+    return np.ascontiguousarray(w)
 
 
 def check_targets(y, loss, n_out, n_samples, dtype, name="y"):

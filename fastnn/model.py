@@ -260,7 +260,8 @@ class Sequential:
 
     # --- training ----------------------------------------------------------------------------------
 
-    def session(self, X, y, batch_size=32, shuffle=True, seed=None, validation_data=None):
+    def session(self, X, y, batch_size=32, shuffle=True, seed=None, validation_data=None,
+                sample_weight=None):
         """A :class:`fastnn.Session` training this model on ``(X, y)``: ``run(epochs)``,
         ``step()``, live ``set_optimizer(...)``, ``evaluate()``, ``close()``.
 
@@ -270,17 +271,18 @@ class Sequential:
         previous one.
         """
         return Session(self, X, y, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                       validation_data=validation_data)
+                       validation_data=validation_data, sample_weight=sample_weight)
 
     def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, seed=None, validation_data=None,
-            callbacks=None, verbose=0):
+            callbacks=None, verbose=0, sample_weight=None):
         """Train by mini-batch gradient descent; returns a :class:`fastnn.callbacks.History`.
 
         The same as ``with model.session(X, y, ...) as s: s.run(epochs, callbacks, verbose)``.
 
         Parameters
         ----------
-        X : array (n_samples, n_features)
+        X : array (n_samples, n_features), or a scipy.sparse matrix (read as its rows, never
+            densified, on the CPU back ends)
         y : targets (see the loss: integer labels, one-hot rows, 0/1, ±1 or values)
         epochs : int
             Epochs to run now; ``self.epoch`` keeps counting across calls (the optimizer state and
@@ -296,6 +298,9 @@ class Sequential:
         callbacks : list of fastnn.callbacks.Callback
         verbose : int
             1 shows a progress bar with the metrics.
+        sample_weight : array (n_samples,), optional
+            Non-negative weights: each batch's loss is ``sum w_i l_i / sum w_i`` (the penalty
+            added as it is), and its gradient follows.
 
         Raises
         ------
@@ -315,7 +320,7 @@ class Sequential:
             if self._session is not None:
                 self._session.close()
             session = Session(self, X, y, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                              validation_data=validation_data)
+                              validation_data=validation_data, sample_weight=sample_weight)
             try:
                 with _threads.limited(session.threads):
                     return session._run(epochs, hooks, verbose)
@@ -349,22 +354,25 @@ class Sequential:
         labels = (out > 0).astype(np.int64)
         return labels[:, 0] if labels.shape[1] == 1 else labels
 
-    def evaluate(self, X, y):
-        """``{"loss": mean loss + penalty, "accuracy": ...}`` (no accuracy for mse)."""
+    def evaluate(self, X, y, sample_weight=None):
+        """``{"loss": mean loss + penalty, "accuracy": ...}`` (no accuracy for mse); the mean
+        weighted by ``sample_weight`` when given (the accuracy is not)."""
         self._require_compiled()
         self._require_weights()
         X = V.check_X(X, self.input_dim, self.dtype)
         spec = self._spec()
         Y = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], self.dtype)
-        loss, accuracy = self._loss_on(spec, X, Y)
+        weights = V.check_sample_weight(sample_weight, X.shape[0])
+        loss, accuracy = self._loss_on(spec, X, Y, weights)
         result = {"loss": loss}
         if spec.loss in S.CLASSIFICATION_LOSSES:
             result["accuracy"] = accuracy
         return result
 
-    def _loss_on(self, spec, X, Y):
+    def _loss_on(self, spec, X, Y, weights=None):
         with _threads.limited(_threads.threads_for(spec, X.shape[0])):
-            loss, accuracy = backends.get_backend(self.backend).evaluate(spec, self.params, X, Y)
+            loss, accuracy = backends.get_backend(self.backend).evaluate(spec, self.params, X, Y,
+                                                                         weights)
         return float(loss), float(accuracy)
 
     def gradients(self, X, y):

@@ -178,7 +178,7 @@ class SGD(Optimizer):
     momentum = _Checked(_fraction)
     nesterov = _Checked(lambda value, name: bool(value))
 
-    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):
+    def __init__(self, lr=1e-3, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
         self.momentum = momentum
         self.nesterov = nesterov

@@ -85,13 +85,13 @@ class Session:
     ----------
     model : fastnn.Sequential
         A compiled model.
-    X, y, batch_size, shuffle, seed, validation_data
-        As for :meth:`fastnn.Sequential.fit`; ``X``, ``y`` and the validation data are checked
-        and converted to the model's dtype once, here.
+    X, y, batch_size, shuffle, seed, validation_data, sample_weight
+        As for :meth:`fastnn.Sequential.fit`; ``X``, ``y``, the weights and the validation data
+        are checked and converted to the model's dtype once, here.
     """
 
     def __init__(self, model, X, y, batch_size=32, shuffle=True, seed=None,
-                 validation_data=None):
+                 validation_data=None, sample_weight=None):
         model._require_compiled()
         seed = V.check_seed(seed)
         if validation_data is not None and (not isinstance(validation_data, (tuple, list))
@@ -100,6 +100,7 @@ class Session:
                              f"{type(validation_data).__name__}")
         self._model = model
         self._source = (X, y, validation_data)
+        self._sample_weight = sample_weight
         self._batch_size_arg = batch_size
         self.shuffle = bool(shuffle)
         self._rng = np.random.default_rng(seed)
@@ -129,6 +130,7 @@ class Session:
         m._require_weights()
         spec = m._spec()
         self._Y = V.check_targets(y, spec.loss, spec.n_out, self._X.shape[0], m.dtype)
+        self._weights = V.check_sample_weight(self._sample_weight, self._X.shape[0])
         self._val = None
         if validation is not None:
             Xv, yv = validation
@@ -198,7 +200,7 @@ class Session:
         m = self._model
         self._sync()
         engine = backends.get_backend(m.backend).Engine(spec, m._params, m._opt_state, self._X,
-                                                        self._Y, self._batch)
+                                                        self._Y, self._batch, self._weights)
         with self._lock:
             self._engine, self._spec, self._dirty = engine, spec, False
             self._built = (m.backend, m._params, m._opt_state, type(m.optimizer))
@@ -424,17 +426,18 @@ class Session:
         m = self._model
         with training(m), _threads.limited(self.threads):
             self._ensure_engine()
-            result = dict(zip(("loss", "accuracy"), self._evaluate_on(self._X, self._Y)))
+            result = dict(zip(("loss", "accuracy"),
+                              self._evaluate_on(self._X, self._Y, self._weights)))
             if self._val is not None:
                 result.update(zip(("val_loss", "val_accuracy"), self._evaluate_on(*self._val)))
         if self._spec.loss not in S.CLASSIFICATION_LOSSES:
             result = {k: v for k, v in result.items() if "accuracy" not in k}
         return result
 
-    def _evaluate_on(self, X, Y):
+    def _evaluate_on(self, X, Y, weights=None):
         self._sync()
         loss, accuracy = backends.get_backend(self._model.backend).evaluate(
-            self._spec, self._model._params, X, Y)
+            self._spec, self._model._params, X, Y, weights)
         return float(loss), float(accuracy)
 
     # --- lifetime --------------------------------------------------------------------------------

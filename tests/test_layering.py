@@ -26,7 +26,8 @@ def _imports(path):
 
 def test_import_fastnn_loads_no_estimator_gui_or_heavy_dependency():
     code = ("import sys, fastnn; print(sorted(m for m in ('sklearn', 'scipy', 'PySide6', "
-            "'matplotlib', 'fastnn.estimators', 'fastnn.cli') if m in sys.modules))")
+            "'matplotlib', 'onnx', 'onnxruntime', 'skl2onnx', 'fastnn.estimators', 'fastnn.onnx', "
+            "'fastnn.cli') if m in sys.modules))")
     env = {k: v for k, v in os.environ.items() if k != "FASTNN_BACKEND"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=120)

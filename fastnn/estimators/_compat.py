@@ -8,7 +8,7 @@ behaviour for everyday use.  This is the only module that looks for scikit-learn
 """
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-    from sklearn.exceptions import ConvergenceWarning, NotFittedError
+    from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted, validate_data
     HAVE_SKLEARN = True
@@ -17,6 +17,7 @@ except ImportError:     # scikit-learn missing, or older than 1.6 (no validate_d
         BaseEstimator,
         ClassifierMixin,
         ConvergenceWarning,
+        DataConversionWarning,
         NotFittedError,
         RegressorMixin,
         check_classification_targets,
@@ -26,5 +27,6 @@ except ImportError:     # scikit-learn missing, or older than 1.6 (no validate_d
     HAVE_SKLEARN = False
 
 __all__ = ["BaseEstimator", "ClassifierMixin", "RegressorMixin", "ConvergenceWarning",
-           "NotFittedError", "check_classification_targets", "check_is_fitted", "validate_data",
+           "DataConversionWarning", "NotFittedError", "check_classification_targets",
+           "check_is_fitted", "validate_data",
            "HAVE_SKLEARN"]
