@@ -3,9 +3,7 @@
 ``DataRequest`` describes what the user picked; :func:`load` turns it into a
 :class:`~.problem.Problem` (called in the worker thread, so MNIST decoding never blocks the UI).
 """
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -71,26 +69,15 @@ class DataRequest:
     y: np.ndarray = None
 
 
-def mnist_dir():
-    """Folder with the MNIST IDX files: ``$FASTNN_DATA[/mnist]``, else ../shared/data/mnist."""
-    candidates = []
-    env = os.environ.get("FASTNN_DATA")
-    if env:
-        candidates += [Path(env) / "mnist", Path(env)]
-    repo = Path(__file__).resolve().parent.parent
-    candidates += [repo.parent / "shared" / "data" / "mnist", Path.cwd().parent / "shared" /
-                   "data" / "mnist"]
-    for path in candidates:
-        if path.is_dir() and any(path.glob("*idx*")):
-            return path
-    raise FileNotFoundError("MNIST files not found: set FASTNN_DATA to the folder holding "
-                            "the IDX files (looked in " + ", ".join(map(str, candidates)) + ")")
+MNIST_PATH = None     # the app's --mnist-path; None: the library's lookup (mnist_search_dirs)
 
 
 def _load_mnist(n_samples, seed):
+    """``n_samples`` digits of MNIST's test set, found by :func:`fastnn.datasets.load_mnist`'s one
+    lookup (``--mnist-path``, ``$FASTNN_DATA``, the user cache, ``../shared/data`` beside a
+    checkout); its error lists every folder it looked in."""
     import fastnn.datasets as ds
-    out = ds.load_mnist(str(mnist_dir()))
-    X, y = (out[0], out[1]) if isinstance(out, tuple) else (out["X"], out["y"])
+    X, y = ds.load_mnist(MNIST_PATH)
     X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
     n = min(int(n_samples), len(X))
     idx = np.random.default_rng(seed).permutation(len(X))[:n]
