@@ -43,8 +43,11 @@ CATALOG = (
     Entry("Complex curve", "complex_curve", "Regression", 0.3, n_samples=500),
     Entry("House prices", "house_prices", "Regression", 100.0),
     Entry("MNIST digits", "mnist", "Images", 0.0, n_samples=4000),
-    Entry("Your own data", "custom", "Custom", 0.0),
+    Entry("Your own data", "custom", "Your own data", 0.0),
 )
+
+
+GROUPS = tuple(dict.fromkeys(e.group for e in CATALOG))   # the problem types, in catalogue order
 
 
 def entry(label):
@@ -57,7 +60,8 @@ def entry(label):
 
 @dataclass
 class DataRequest:
-    """The user's data choice. ``X``/``y`` carry custom points or a loaded CSV."""
+    """The user's data choice. ``X``/``y`` carry custom points or a loaded CSV, ``test_mask``
+    which of them are test samples (fixed, so added points never move existing ones)."""
 
     label: str = "Circle"
     n_samples: int = 500
@@ -67,6 +71,7 @@ class DataRequest:
     features: tuple = ()
     X: np.ndarray = None
     y: np.ndarray = None
+    test_mask: np.ndarray = None
 
 
 MNIST_PATH = None     # the app's --mnist-path; None: the library's lookup (mnist_search_dirs)
@@ -106,7 +111,9 @@ def generate(request):
 def load(request):
     """Build the :class:`Problem` for a request, keeping its features when they still fit."""
     X, y = generate(request)
-    problem = make_problem(request.label, X, y, request.train_ratio, request.seed)
+    mask = request.test_mask if entry(request.label).name == "custom" else None
+    problem = make_problem(request.label, X, y, request.train_ratio, request.seed,
+                           test_mask=mask)
     wanted = tuple(request.features)
     if wanted and all(f in feats.available(problem.n_raw) for f in wanted):
         problem = problem.with_features(wanted)
