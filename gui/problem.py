@@ -3,6 +3,7 @@
 ``Problem`` is plain NumPy arrays (no Qt) so the worker thread can own and reuse it; the scaling,
 label encoding and splitting are :mod:`fastnn.preprocessing`'s.
 """
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,7 @@ from fastnn import preprocessing
 
 from . import features as feats
 
+_UIDS = itertools.count(1)
 SURFACE_RES = 100   # decision-surface grid is SURFACE_RES x SURFACE_RES
 THUMB_RES = 24      # neuron heatmaps in the network diagram
 CURVE_RES = 300     # points on a fitted 1-D curve
@@ -30,6 +32,8 @@ class Problem:
     features : the feature names fed to the network (empty when d > 2).
     image_shape : (28, 28) for MNIST-like image data, else None.
     y_scale : (mean, std) that maps standardised regression targets back to data units.
+    uid : a number of its own (a new one for a copy with other features), so the window can tell
+          a snapshot of this problem from one of the problem before it.
     """
 
     name: str
@@ -43,6 +47,7 @@ class Problem:
     image_shape: tuple = None
     y_scale: tuple = (0.0, 1.0)
     extent: tuple = field(default=None)
+    uid: int = field(default_factory=lambda: next(_UIDS))
 
     @property
     def n_raw(self):
@@ -61,7 +66,7 @@ class Problem:
     def with_features(self, names):
         """A copy of this problem with another feature selection (validated)."""
         feats.transform(self.X_train[:1], names)
-        return Problem(**{**self.__dict__, "features": tuple(names)})
+        return Problem(**{**self.__dict__, "features": tuple(names), "uid": next(_UIDS)})
 
     def surface_grid(self, res=SURFACE_RES):
         """Raw-input grid covering the data: (res*res, 2) for 2-D, (res, 1) for 1-D, else None."""
@@ -104,7 +109,7 @@ def infer_task(y):
     return "regression", values
 
 
-def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None):
+def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None, test_mask=None):
     """Split ``X, y`` into train/test and prepare a :class:`Problem`.
 
     Parameters
@@ -112,6 +117,9 @@ def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None):
     X : (n, d) array-like; y : (n,) labels or targets.
     train_ratio : fraction of samples used for training (0.1 .. 0.9).
     task : force a task; inferred from ``y`` when None.
+    test_mask : (n,) bool, the samples that are test samples, or None to split at
+        ``train_ratio``; a fixed mask keeps every sample on its side when samples are added
+        (the points a user clicks).
 
     Raises
     ------
@@ -144,11 +152,18 @@ def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None):
     else:
         y, classes = preprocessing.encode_labels(y)
         n_classes = max(2, len(classes))
-    n_train = int(round(np.clip(train_ratio, 0.05, 0.95) * len(X)))
-    n_train = min(max(n_train, 2), len(X) - 1)
     X = np.ascontiguousarray(X, dtype=np.float32)
-    X_train, X_test, y_train, y_test = preprocessing.train_test_split(
-        X, y, test_size=len(X) - n_train, seed=seed)
+    if test_mask is not None:
+        test = np.asarray(test_mask, dtype=bool)
+        if test.shape != (len(X),) or test.all() or not test.any():
+            raise ValueError(f"test_mask must mark some but not all of the {len(X)} samples, "
+                             f"got {int(test.sum())} of {test.size}")
+        X_train, X_test, y_train, y_test = X[~test], X[test], y[~test], y[test]
+    else:
+        n_train = int(round(np.clip(train_ratio, 0.05, 0.95) * len(X)))
+        n_train = min(max(n_train, 2), len(X) - 1)
+        X_train, X_test, y_train, y_test = preprocessing.train_test_split(
+            X, y, test_size=len(X) - n_train, seed=seed)
     return Problem(name=name, task=task, X_train=X_train, y_train=y_train, X_test=X_test,
                    y_test=y_test, n_classes=n_classes, features=feats.default(X.shape[1]),
                    image_shape=image_shape, y_scale=y_scale, extent=_extent(X))

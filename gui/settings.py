@@ -150,3 +150,29 @@ def apply_live(net, settings):
     for layer in net.layers:
         if isinstance(layer, fastnn.Dropout):
             layer.rate = settings.dropout
+
+
+COMPILED_BACKENDS = ("numba", "cuda")    # the back ends that compile kernels when first used
+
+
+def kernel_key(settings, loss, training):
+    """What a compiled back end specialises its kernels on, as these settings set it: the back
+    end, the hidden activations, the loss, whether dropout and a penalty are on and (when
+    ``training``) the optimizer; None for a back end that compiles nothing (numpy, cython)."""
+    if settings.backend not in COMPILED_BACKENDS:
+        return None
+    acts = tuple(sorted({activations.get(h.activation).name for h in settings.layers}))
+    return (settings.backend, acts, loss, settings.dropout > 0,
+            settings.regularization != "none" and settings.reg_rate > 0,
+            settings.optimizer if training else None)
+
+
+def kernel_label(key):
+    """``"gelu + adam"``-style words for a :func:`kernel_key`."""
+    _, acts, loss, dropout, penalty, optimizer = key
+    words = list(acts) or ["a linear model"]
+    words.append(losses.get(loss).name.replace("_", " "))
+    if optimizer:
+        words.append(optimizer.lower())
+    extras = [w for w, on in (("dropout", dropout), ("L1/L2", penalty)) if on]
+    return " + ".join(words) + (f" (with {' and '.join(extras)})" if extras else "")

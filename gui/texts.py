@@ -32,6 +32,8 @@ DATASETS = {
 }
 
 TOOLTIPS = {
+    "problem_type": "What the network learns: two classes, several classes (softmax), a "
+                    "number (regression), handwritten digits, or points you click or load.",
     "noise": "Noise added to the generated data (0-50 %).",
     "ratio": "Percentage of the samples used for training; the rest is the test set.",
     "seed": "Random seed for data generation, shuffling and weight initialisation.",
@@ -59,7 +61,10 @@ TOOLTIPS = {
     "test_points": "Also draw the test points (outlined).",
     "same_weights": "Restart training from exactly the same initial weights.",
     "reset": "New random initial weights and epoch 0.",
-    "step": "Train exactly one epoch.",
+    "step": "Train one epoch (one mini-batch at the mini-batch speed).",
+    "speed": "How fast training runs: one mini-batch or one epoch per frame (30 frames a "
+             "second) is slow enough to watch every step, as in TensorFlow Playground; full "
+             "speed trains as fast as the machine can and redraws 30 times a second.",
     "features": "Inputs fed to the network; click to toggle. Changing them rebuilds the network.",
 }
 

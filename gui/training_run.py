@@ -65,6 +65,7 @@ class TrainingRun:
         if self.session is not None:
             self.session.close()
         size = self.settings.batch_size
+        self.batch = 0       # a new session starts a new epoch
         batch = None if size <= 0 or size >= len(self.X_train) else size
         self.session = self.net.session(self.X_train, self.T_train, batch_size=batch,
                                         shuffle=True, seed=self.settings.seed)
@@ -74,8 +75,13 @@ class TrainingRun:
         self.session.close()
 
     def _clear_history(self):
-        self.epoch = 0
-        self._train_accuracy = None
+        self.epoch = 0               # epochs completed
+        self.batch = 0               # mini-batches done of the epoch in progress
+        self.steps = 0               # mini-batches trained in all
+        self.last_batch = None       # the logs of the last Session.step()
+        self.last_update = None      # (weights before, weights after, "batch" | "epochs")
+        self.train_now = self.test_now = None    # losses at the current weights
+        self._evaluated = None       # position of the last evaluate() (None: weights edited)
         self.loss_x, self.loss_y = [], []
         self.test_x, self.test_y = [], []
         self.acc_x, self.acc_train, self.acc_test = [], [], []
@@ -135,6 +141,11 @@ class TrainingRun:
         self.settings = self.settings.copy(layers=layers)
         self._build(_copy(weights))
 
+    @property
+    def position(self):
+        """Training progress in epochs: completed epochs plus the share of the one in progress."""
+        return self.epoch + self.batch / self.session.batches_per_epoch
+
     def set_weight(self, layer, row, col, value):
         """Set one weight: ``row == fan_in`` addresses the bias of unit ``col``."""
         if not np.isfinite(value):
@@ -146,46 +157,89 @@ class TrainingRun:
         else:
             W[row, col] = value
         self.net.set_weights(weights)
+        self._evaluated = None       # the losses shown must be the edited network's
 
     # -- training -------------------------------------------------------------------------
-    def train(self, epochs):
+    def train(self, epochs, track=False):
         """Train ``epochs`` epochs and record the losses; returns the number trained.
 
-        Raises ``fastnn.DivergenceError`` (after recording the epochs that stayed finite)
-        when the loss becomes NaN/inf; the library has restored the last weights whose loss
-        is finite.
+        An epoch left unfinished by :meth:`step` is completed first and counts as the first.
+        ``track`` keeps the weights from before, for :attr:`last_update`.  Raises
+        ``fastnn.DivergenceError`` (after recording the epochs that stayed finite) when the loss
+        becomes NaN/inf; the library has restored the last weights whose loss is finite.
         """
-        before = self.net.epoch
+        before, weights = self.net.epoch, self._weights() if track else None
         try:
             hist = self.session.run(int(epochs))
         except fastnn.DivergenceError:
             self.epoch += max(0, self.net.epoch - before)
+            self.batch = 0
             raise
         losses = hist.history["loss"]
-        self._train_accuracy = hist.history.get("accuracy", [None])[-1]
         self.loss_x.extend(range(self.epoch + 1, self.epoch + len(losses) + 1))
         self.loss_y.extend(float(v) for v in losses)
+        n = self.session.batches_per_epoch
+        self.steps += len(losses) * n - self.batch
         self.epoch += len(losses)
+        self.batch = 0
+        self._updated(weights, "epochs")
         return len(losses)
 
+    def step(self, track=False):
+        """Train exactly one mini-batch (``Session.step``); returns its logs (the batch's loss
+        before the update, its place in the epoch).  ``track`` as for :meth:`train`."""
+        before, weights = self.net.epoch, self._weights() if track else None
+        try:
+            logs = self.session.step()
+        except fastnn.DivergenceError:
+            self.epoch = max(0, self.epoch + self.net.epoch - before)   # back to a kept epoch
+            self.batch = 0
+            raise
+        self.steps += 1
+        self.batch = logs["batch"] + 1
+        if self.batch == self.session.batches_per_epoch:
+            self.epoch, self.batch = self.epoch + 1, 0
+        self.last_batch = logs
+        self.loss_x.append(self.position)
+        self.loss_y.append(float(logs["loss"]))
+        self._updated(weights, "batch")
+        return logs
+
+    def _weights(self):
+        return _copy(self.net.get_weights())
+
+    def _updated(self, before, what):
+        if before is not None:
+            self.last_update = (before, self._weights(), what)
+
     def evaluate(self):
-        """Record the test loss (and train/test accuracy) at the current epoch, once."""
-        if self.test_x and self.test_x[-1] == self.epoch:
+        """Record the training and test losses (and accuracies) at the current weights, once per
+        position, again after a weight was edited (replacing the point at the same position)."""
+        position = self.position
+        if self._evaluated == position:
             return
-        res = self.net.evaluate(self.X_test, self.T_test)
-        self.test_x.append(self.epoch)
-        self.test_y.append(float(res["loss"]))
+        if self.test_x and self.test_x[-1] == position:
+            self.test_x.pop()
+            self.test_y.pop()
+            if self.acc_x and self.acc_x[-1] == position:
+                self.acc_x.pop()
+                self.acc_train.pop()
+                self.acc_test.pop()
+        train = self.session.evaluate()
+        test = self.net.evaluate(self.X_test, self.T_test)
+        self.train_now, self.test_now = float(train["loss"]), float(test["loss"])
+        self.test_x.append(position)
+        self.test_y.append(self.test_now)
         if self.problem.task != "regression":
-            self.acc_x.append(self.epoch)
-            self.acc_train.append(self._accuracy_on_training_set())
+            self.acc_x.append(position)
+            self.acc_train.append(float(train["accuracy"]) if "accuracy" in train else
+                                  self._accuracy_on_training_set())
             self.acc_test.append(float(np.mean(self.predict_labels(self.X_test)
                                                == self.problem.y_test)))
+        self._evaluated = position
 
     def _accuracy_on_training_set(self):
-        """The last epoch's training accuracy as the back end logged it (a classification
-        loss), else from predictions; so the training set never goes to a GPU again."""
-        if self._train_accuracy is not None and self.net.epoch > 0:
-            return float(self._train_accuracy)
+        """Training accuracy from predictions (the losses that log no accuracy: mse)."""
         return float(np.mean(self.predict_labels(self.X_train) == self.problem.y_train))
 
     def predict_labels(self, X):
@@ -202,10 +256,15 @@ class TrainingRun:
                                 for g in grads])
 
     # -- views ----------------------------------------------------------------------------
-    def snapshot(self, detail=True):
-        """A :class:`Snapshot` of the history and (when ``detail``) every view's data."""
+    def snapshot(self, detail=True, views=None):
+        """A :class:`Snapshot` of the history and (when ``detail``) every view's data;
+        ``views`` (a :class:`~.snapshot.ViewRequests`) asks for the hovered neuron's map, the
+        drawn digit's probabilities and the step-through trace."""
         snap = Snapshot(
-            epoch=self.epoch, loss_x=np.array(self.loss_x, dtype=np.float64),
+            epoch=self.epoch, position=self.position, steps=self.steps, batch=self.batch,
+            batches_per_epoch=self.session.batches_per_epoch, problem_uid=self.problem.uid,
+            train_now=self.train_now, test_now=self.test_now,
+            loss_x=np.array(self.loss_x, dtype=np.float64),
             loss_y=np.array(self.loss_y, dtype=np.float64),
             test_x=np.array(self.test_x, dtype=np.float64),
             test_y=np.array(self.test_y, dtype=np.float64),
@@ -216,7 +275,7 @@ class TrainingRun:
                 len(self.grad_x), len(self.grad_norms[0]) if self.grad_norms else 0),
             task=self.problem.task, loss=self.loss)
         if detail:
-            snap.fill_views(self)
+            snap.fill_views(self, views)
         return snap
 
 

@@ -2,20 +2,26 @@
 
 The window never touches the network. It sends commands (``WorkerHost.send(name, arg)``),
 which arrive as queued calls of :meth:`TrainWorker.command` in the worker thread. Training
-runs in chunks of epochs, driven by a zero-delay timer, so commands are handled between chunks;
-each chunk is one ``Session.run`` of the current :class:`~.training_run.TrainingRun`.
-:class:`~.pacing.Pacer` sizes the chunks and spaces out the snapshots.
+runs in frames or chunks driven by a timer, so commands are handled between them.  At a paced
+speed (:data:`~.pacing.SPEEDS`) each frame is one mini-batch (``Session.step``) or a few epochs
+(``Session.run``) and every frame is shown; at full speed :class:`~.pacing.Pacer` sizes chunks
+of epochs and spaces out the snapshots.
 """
 import time
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 import fastnn
 
 from . import data as data_mod
-from .pacing import Pacer
+from . import settings as settings_mod
+from .pacing import DEFAULT_SPEED, FRAME_S, Pacer, speed
+from .snapshot import ViewRequests
 from .thread_host import ThreadHost
 from .training_run import TrainingRun
+
+_COMPILED = set()     # kernel specialisations this process has used (see settings.kernel_key)
 
 
 class TrainWorker(QObject):
@@ -26,6 +32,7 @@ class TrainWorker(QObject):
     sig_settings = Signal(object)      # Settings, when the worker changed them (model loaded)
     sig_message = Signal(str, str)     # level ("info" | "warning" | "error"), text
     sig_running = Signal(bool)
+    sig_busy = Signal(str)             # what the worker is busy with (compiling), "" when done
 
     def __init__(self):
         super().__init__()
@@ -36,13 +43,18 @@ class TrainWorker(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
         self.pacer = Pacer()
-        self._rate, self._rate_t0, self._rate_epochs = 0.0, None, 0
+        self.speed = DEFAULT_SPEED
+        self.views = ViewRequests()
+        self._rate, self._rate_t0, self._rate_done = 0.0, None, 0
         self._commands = {
             "data": self._cmd_data, "settings": self._cmd_settings, "play": self._cmd_play,
             "pause": self._cmd_pause, "step": self._cmd_step, "reset": self._cmd_reset,
+            "step_batch": self._cmd_step_batch, "speed": self._cmd_speed,
             "weight": self._cmd_weight, "save": self._cmd_save, "load": self._cmd_load,
             "features": self._cmd_features, "snapshot": self._cmd_snapshot,
         }
+        for name in ("focus", "pad", "inspect"):
+            self._commands[name] = lambda arg, name=name: self._cmd_view(arg, name)
 
     # -- command dispatch ---------------------------------------------------------------
     @Slot(str, object)
@@ -54,6 +66,24 @@ class TrainWorker(QObject):
             self._set_running(False)
             self.sig_message.emit("error", f"{name}: {exc}")
 
+    @contextmanager
+    def _may_compile(self, training):
+        """Tell the window while a kernel specialisation is used for the first time in this
+        process (a compile, seconds the first time on a machine, or a load from the disk cache;
+        the window shows the message only if it lasts)."""
+        t = self.training
+        key = None if t is None else settings_mod.kernel_key(t.settings, t.loss, training)
+        new = key is not None and key not in _COMPILED
+        if new:
+            self.sig_busy.emit(f"Compiling the kernels for {settings_mod.kernel_label(key)}, "
+                               f"once (then they are cached on disk)…")
+        try:
+            yield
+        finally:
+            if new:
+                _COMPILED.add(key)
+                self.sig_busy.emit("")
+
     def _need_training(self):
         if self.training is None:
             raise RuntimeError("no data loaded yet")
@@ -64,13 +94,7 @@ class TrainWorker(QObject):
         was_running = self.running
         self._set_running(False)
         problem = data_mod.load(request)
-        first_jit = self.training is None and settings.backend == "numba"
-        if first_jit:
-            self.sig_message.emit("info", "Compiling the numba kernels (only on the first run; "
-                                          "they are cached on disk)…")
         self._replace(TrainingRun(problem, settings))
-        if first_jit:
-            self.sig_message.emit("info", "")
         self.pacer.reset()
         self.sig_problem.emit(problem)
         self._emit_snapshot()
@@ -109,9 +133,35 @@ class TrainWorker(QObject):
             self._emit_snapshot()
 
     def _cmd_step(self, _=None):
+        """One mini-batch at the mini-batch speed, else one epoch."""
         self._set_running(False)
-        self._train_chunk(1)
+        if self.speed.unit == "batch":
+            self._train_batches(1)
+        else:
+            self._train_chunk(1)
         self._emit_snapshot()
+
+    def _cmd_step_batch(self, _=None):
+        """Exactly one mini-batch (``Session.step``), paused."""
+        self._set_running(False)
+        self._train_batches(1)
+        self._emit_snapshot()
+
+    def _cmd_speed(self, label):
+        self.speed = speed(label)
+        self.pacer.reset()
+        self._rate_t0 = None
+        if self.running:
+            self._timer.start(0)
+
+    def _cmd_view(self, arg, name):
+        """``focus``, ``pad`` or ``inspect``: what the snapshots should carry (see
+        :class:`~.snapshot.ViewRequests`); shown at once when paused."""
+        setattr(self.views, name, arg)
+        if name == "inspect" and arg is None and self.training is not None:
+            self.training.last_update = None
+        if not self.running and self.training is not None:
+            self._emit_snapshot()
 
     def _cmd_reset(self, same_weights):
         self._set_running(False)
@@ -156,35 +206,55 @@ class TrainWorker(QObject):
         t = self._need_training()
         start = time.perf_counter()
         try:
-            done = t.train(epochs)
+            with self._may_compile(training=True):
+                done = t.train(epochs, track=self.views.inspect is not None)
         except fastnn.DivergenceError as exc:
-            self._set_running(False)
-            self.sig_message.emit("warning", divergence_text(t, exc))
+            self._diverged(t, exc)
             return False
         self.pacer.trained(done, time.perf_counter() - start)
         self._count_rate(done)
         return True
 
+    def _train_batches(self, n):
+        """Train ``n`` mini-batches; on divergence pause, explain and return False."""
+        t = self._need_training()
+        try:
+            with self._may_compile(training=True):
+                for _ in range(n):
+                    t.step(track=self.views.inspect is not None)
+        except fastnn.DivergenceError as exc:
+            self._diverged(t, exc)
+            return False
+        self._count_rate(n)
+        return True
+
+    def _diverged(self, t, exc):
+        self._set_running(False)
+        self.sig_message.emit("warning", divergence_text(t, exc))
+
     def _count_rate(self, done):
-        """Epochs per wall-clock second over windows of about half a second."""
+        """Epochs (or mini-batches, at that speed) per wall-clock second, over windows of about
+        half a second."""
         now = time.perf_counter()
         if self._rate_t0 is None or done == 0:
-            self._rate_t0, self._rate_epochs = now, 0
+            self._rate_t0, self._rate_done = now, 0
             return
-        self._rate_epochs += done
+        self._rate_done += done
         if now - self._rate_t0 >= 0.5:
-            self._rate = self._rate_epochs / (now - self._rate_t0)
-            self._rate_t0, self._rate_epochs = now, 0
+            self._rate = self._rate_done / (now - self._rate_t0)
+            self._rate_t0, self._rate_done = now, 0
 
     @Slot()
     def _tick(self):
         if not self.running:
             return
+        if self.speed.paced:
+            self._paced_frame()
+            return
         try:
             ok = self._train_chunk(self.pacer.epochs())
         except Exception as exc:  # noqa: BLE001 - keep the model, tell the user
-            self._set_running(False)
-            self.sig_message.emit("error", f"training stopped: {exc}")
+            self._failed(exc)
             ok = False
         now = time.perf_counter()
         if not ok or not self.running:
@@ -194,15 +264,39 @@ class TrainWorker(QObject):
         if self.running:
             self._timer.start(0)
 
+    def _paced_frame(self):
+        """One frame at a paced speed: train its mini-batches or epochs and show it; when the
+        window is behind (two frames not drawn yet) wait for it instead, so no frame is lost."""
+        start = time.perf_counter()
+        if self.unrendered < 2:
+            s = self.speed
+            try:
+                if s.unit == "batch":
+                    self._train_batches(s.amount)
+                else:
+                    self._train_chunk(s.amount)
+            except Exception as exc:  # noqa: BLE001 - keep the model, tell the user
+                self._failed(exc)
+            self._emit_snapshot()
+        if self.running:
+            wait = FRAME_S - (time.perf_counter() - start)
+            self._timer.start(max(0, int(1000 * wait)))
+
+    def _failed(self, exc):
+        self._set_running(False)
+        self.sig_message.emit("error", f"training stopped: {exc}")
+
     def _emit_snapshot(self):
         t = self.training
         if t is None:
             return
         start = time.perf_counter()
-        t.evaluate()
-        t.record_gradients()
-        snap = t.snapshot(detail=True)
+        with self._may_compile(training=False):
+            t.evaluate()
+            t.record_gradients()
+            snap = t.snapshot(detail=True, views=self.views)
         snap.epochs_per_s = self._rate if self.running else 0.0
+        snap.rate_unit = "batches/s" if self.speed.unit == "batch" else "epochs/s"
         self.pacer.emitted(start, time.perf_counter())
         self.unrendered += 1
         self.sig_snapshot.emit(snap)

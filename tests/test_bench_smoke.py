@@ -145,3 +145,16 @@ def test_max_samples_shrinks_every_workload_for_smoke_runs():
     assert all(wl.n_samples == 20 and wl.check_epochs == 1 for wl in plans)
     with pytest.raises(SystemExit):
         main(["--max-samples", "0"])
+
+
+def test_the_bench_finds_mnist_through_the_librarys_lookup(tmp_path, monkeypatch):
+    """No --mnist-path, no $FASTNN_DATA, an empty user cache: the bench's mnist workload still
+    finds ../shared/data/mnist beside the checkout (the same lookup as the app and the CLI)."""
+    import numpy as np
+
+    from fastnn.bench import data
+    monkeypatch.delenv("FASTNN_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    X, y = data.make_data(MAIN["mnist"])
+    assert X.shape == (MAIN["mnist"].n_samples, 784) and set(np.unique(y)) == set(range(10))

@@ -78,8 +78,9 @@ def build_parser():
     p.add_argument("--max-samples", type=int,
                    help="smoke runs: train on at most N samples per workload, checked after one epoch")
     p.add_argument("--no-plots", action="store_true", help="write JSON and markdown only, no PNG plots")
-    p.add_argument("--mnist-path", help="folder with the MNIST IDX files (default: "
-                                        "$FASTNN_DATA, ~/.cache/fastnn/mnist)")
+    p.add_argument("--mnist-path", help="folder with the MNIST IDX files (default: $FASTNN_DATA, "
+                                        "~/.cache/fastnn/mnist, then ../shared/data/mnist beside "
+                                        "a fastnn checkout)")
     p.add_argument("--timeout", type=float, help="seconds allowed per implementation's worker process")
     p.add_argument("--out", type=Path, help="output folder (default: benchmarks/results in a checkout)")
     return p

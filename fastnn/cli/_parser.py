@@ -97,6 +97,9 @@ def _train_parser(sub):
     p.add_argument("--backend", type=backend_name, default=None, help="default: fastest available")
     p.add_argument("--noise", type=non_negative_float, help="dataset noise (default: typical)")
     p.add_argument("--n-samples", type=positive_int, default=500, help="generated rows (default 500)")
+    p.add_argument("--mnist-path", help="folder with the MNIST IDX files (default: $FASTNN_DATA, "
+                                        "~/.cache/fastnn/mnist, then ../shared/data/mnist beside "
+                                        "a fastnn checkout)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--test-size", type=test_fraction, default=0.2,
                    help="held-out fraction (default 0.2; 0 for none)")

@@ -42,6 +42,8 @@ def load_dataset(args):
     kwargs = {} if entry.typical_noise is None else {
         "n_samples": args.n_samples, "noise": entry.typical_noise if args.noise is None else args.noise,
         "seed": args.seed}
+    if args.dataset == "mnist" and getattr(args, "mnist_path", None):
+        kwargs["path"] = args.mnist_path
     try:
         X, y = datasets.get(args.dataset, **kwargs)
     except (ImportError, OSError, ValueError) as exc:

@@ -1,4 +1,5 @@
 """Network editor: add/remove hidden layers, neurons per layer and per-layer activation."""
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -72,6 +73,13 @@ class NetworkPanel(QGroupBox):
             self.rows.append((label, units, act))
         self.add_layer.setEnabled(len(layers) < MAX_LAYERS)
         self.remove_layer.setEnabled(len(layers) > 0)
+
+    def change_units(self, layer, delta):
+        """Add (``delta`` 1) or remove (-1) a neuron of hidden layer ``layer`` (the diagram's
+        + and − buttons), within 1..MAX_UNITS; emits the new layers."""
+        if 0 <= layer < len(self.rows):
+            units = self.rows[layer][1]
+            units.setValue(int(np.clip(units.value() + delta, 1, MAX_UNITS)))
 
     def _add(self):
         layers = self.layers()

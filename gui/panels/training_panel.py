@@ -46,6 +46,7 @@ class TrainingPanel(QGroupBox):
 
     sig_changed = Signal()
     sig_invalid = Signal(str)
+    sig_loss_chosen = Signal(str)      # the user picked this loss (not a dataset's default)
 
     def __init__(self, settings, backends, unavailable=None, parent=None):
         super().__init__("Training", parent)
@@ -75,6 +76,9 @@ class TrainingPanel(QGroupBox):
                          ("Back end", self.backend)):
             form.addRow(label, w)
         self.set_settings(settings)
+        # set_task and set_settings block signals: an index change here is the user's choice
+        self.loss.currentIndexChanged.connect(
+            lambda _: self.sig_loss_chosen.emit(self.loss.currentText()))
         for c in (self.loss, self.optimizer, self.schedule, self.reg, self.backend):
             c.currentIndexChanged.connect(self.sig_changed)
         for c in (self.lr, self.reg_rate, self.dropout):
@@ -82,14 +86,14 @@ class TrainingPanel(QGroupBox):
             c.activated.connect(self.sig_changed)
         self.batch.editingFinished.connect(self.sig_changed)
 
-    def set_task(self, task):
-        """Offer the losses that suit ``task`` (keeping the choice when possible)."""
-        current = self.loss.currentText()
+    def set_task(self, task, loss=""):
+        """Offer the losses that suit ``task`` and show ``loss`` (the one chosen for this
+        dataset), or the task's natural loss when none was chosen or it does not suit."""
+        options = losses_for(task)
         self.loss.blockSignals(True)
         self.loss.clear()
-        add_described(self.loss, "loss", losses_for(task))
-        if current in losses_for(task):
-            self.loss.setCurrentText(current)
+        add_described(self.loss, "loss", options)
+        self.loss.setCurrentText(loss if loss in options else options[0])
         self.loss.blockSignals(False)
 
     def set_settings(self, s):
