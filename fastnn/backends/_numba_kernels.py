@@ -43,6 +43,9 @@ TRAIN, OUTPUTS, LOSS, GRADIENT = range(4)
 MODE, BATCH, STEP, Y_OFF, D_OFF, D_LEN, PER_WEIGHT = range(7)
 FAN_IN, FAN_OUT, ACT, W_OFF, B_OFF, P_OFF, IN, MASK, Z, A = range(10)
 ALPHA, L1, L2, DROP, BIAS = range(5)
+# The last SCALARS values of ``work`` hold a step's hyper-parameters rounded to the parameter
+# dtype (a buffer allocated in the kernel would cost np.empty's overloads in every compile).
+SCALARS = 16
 
 # Update loops (optimizer_variant); momentum 0 and > 0 are different loops.
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, RMSPROP_MOMENTUM, ADAM = range(7)
@@ -79,7 +82,8 @@ def _tanh_rule(z, alpha):
         return lambda z, alpha: math.tanh(z)
 
     def tanh32(z, alpha):
-        x = min(max(z, -_TANH_CLAMP), _TANH_CLAMP)
+        # conditional expressions, not min/max: each builtin is one more function to compile
+        x = -_TANH_CLAMP if z < -_TANH_CLAMP else (_TANH_CLAMP if z > _TANH_CLAMP else z)
         x2 = x * x
         p = _TANH_P[0]
         for c in _TANH_P[1:]:
@@ -168,7 +172,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
         """One pass over the rows ``order`` of ``X`` in batches of ``ints[BATCH]`` rows; ``net`` and
         ``netf`` are the layer tables of ``numba_cpu.layer_tables`` (sizes, activation codes and
         offsets into ``params``, ``grad`` and ``work``; alphas, penalties and dropout rates),
-        ``args`` the BLAS argument buffers.  ``ints[MODE]`` is one of
+        ``args`` the BLAS argument buffers; ``work`` ends in SCALARS scratch values.
+        ``ints[MODE]`` is one of
 
         * TRAIN: forward (dropout), loss, backward, penalty and optimizer step per batch;
         * OUTPUTS: the network outputs into ``out`` (rows in ``order``'s order);
@@ -193,13 +198,13 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
         n = order.shape[0]
         n_layers = net.shape[0]
         n_in, n_out = net[0, FAN_IN], net[n_layers - 1, FAN_OUT]
-        h = np.empty(16, params.dtype)
+        h = work[work.shape[0] - SCALARS:]
         total = 0.0
         correct = 0.0
         training = mode == TRAIN
         for batch in range((n + batch_size - 1) // batch_size):
             start = batch * batch_size
-            rows = min(batch_size, n - start)
+            rows = batch_size if n - start > batch_size else n - start
             ids = order[start:start + rows]
             t = step + batch + 1
             # Blocks are 1-D slices indexed from 0: LLVM can then prove every index non-negative,
@@ -337,7 +342,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                                 Dl[r0 + j] = rs * d
                         elif loss == S.BCE:
                             e = math.exp(-abs(z))
-                            part += wi * (max(z, 0.0) - z * y + math.log1p(e))
+                            part += wi * ((z if z > 0.0 else 0.0) - z * y + math.log1p(e))
                             if with_grad:
                                 sig = 1 / (1 + e) if z >= 0 else e / (1 + e)
                                 Dl[r0 + j] = rs * (sig - y)
@@ -434,8 +439,9 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                                 for j in range(m):
                                     w_row[j] -= x * d_row[j]
                     else:
-                        blas.gemm(1, 0, k, m, rows, -lr, work, net[layer, IN], work, d0, decay,
-                                  params, net[layer, W_OFF], args)
+                        # float64 so that gemm has one signature (alpha, beta float64) to compile
+                        blas.gemm(1, 0, k, m, rows, np.float64(-lr), work, net[layer, IN], work, d0,
+                                  np.float64(decay), params, net[layer, W_OFF], args)
                 elif by_rows and layer == 0:    # gW row p += x * dZ row i for each non-zero
                     for q in range(k * m):
                         gW[q] = 0

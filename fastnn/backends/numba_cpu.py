@@ -42,7 +42,8 @@ def plan(spec, rows, training=True, sparse_input=False):
     IN (layer input after dropout), MASK (its dropout scale mask), Z and A offsets of every layer
     (identity layers share A with Z; layers without dropout read the previous A); then come the
     gathered targets, two gradient ping-pong buffers of ``d_len`` values each (the widest layer
-    output; no gradient of X is ever computed), and the length.
+    output; no gradient of X is ever computed), the kernel's ``K.SCALARS`` scratch values, and
+    the length.
     A ``sparse_input`` (a ``scipy.sparse`` X) is never staged: the first layer's IN is empty
     unless dropout on it needs the batch as a dense block.
     """
@@ -72,7 +73,7 @@ def plan(spec, rows, training=True, sparse_input=False):
     offset += rows * spec.n_out
     # the gradients are of layer outputs and of the inputs of layers 1.., never of X itself
     d_off, d_len = offset, rows * int(spec.sizes[1:].max())
-    return layers, y_off, d_off, d_len, d_off + 2 * d_len
+    return layers, y_off, d_off, d_len, d_off + 2 * d_len + K.SCALARS
 
 
 def layer_tables(spec, layers):
