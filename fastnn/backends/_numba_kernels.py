@@ -165,6 +165,9 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
     # W = (1 - lr wd) W - lr A.T dZ with alpha = -lr, beta = 1 - lr wd): the gradient of W is
     # never written, read back and added in a separate pass over the parameters.
     fused = variant == SGD and not penalised and not prelu
+    # Branches on free variables are pruned before typing, those on module attributes
+    # (``loss == S.MSE``) are not: the kernel tests these booleans, so only its loss is compiled.
+    softmax_ce, mse, bce = loss == S.SOFTMAX_CE, loss == S.MSE, loss == S.BCE
 
     @njit
     def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args, rows_of_x,
@@ -304,7 +307,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                 if weighted and has_w:
                     wi = weights[ids[i]]
                     rs = scale * wi
-                if loss == S.SOFTMAX_CE:
+                if softmax_ce:
                     big = Out[r0]
                     best = 0
                     ybest = 0
@@ -335,12 +338,12 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                     for j in range(n_out):
                         z = Out[r0 + j]
                         y = Yb[r0 + j]
-                        if loss == S.MSE:
+                        if mse:
                             d = z - y
                             part += wi * (0.5 * d * d)
                             if with_grad:
                                 Dl[r0 + j] = rs * d
-                        elif loss == S.BCE:
+                        elif bce:
                             e = math.exp(-abs(z))
                             part += wi * ((z if z > 0.0 else 0.0) - z * y + math.log1p(e))
                             if with_grad:
