@@ -425,19 +425,18 @@ class Session:
         self._check_open()
         m = self._model
         with training(m), _threads.limited(self.threads):
-            self._ensure_engine()
-            result = dict(zip(("loss", "accuracy"),
-                              self._evaluate_on(self._X, self._Y, self._weights)))
+            result = dict(zip(("loss", "accuracy"), self._ensure_engine().evaluate()))
             if self._val is not None:
                 result.update(zip(("val_loss", "val_accuracy"), self._evaluate_on(*self._val)))
         if self._spec.loss not in S.CLASSIFICATION_LOSSES:
             result = {k: v for k, v in result.items() if "accuracy" not in k}
         return result
 
-    def _evaluate_on(self, X, Y, weights=None):
+    def _evaluate_on(self, X, Y):
+        """Loss and accuracy on data the engine does not hold (the validation set)."""
         self._sync()
         loss, accuracy = backends.get_backend(self._model.backend).evaluate(
-            self._spec, self._model._params, X, Y, weights)
+            self._spec, self._model._params, X, Y)
         return float(loss), float(accuracy)
 
     # --- lifetime --------------------------------------------------------------------------------

@@ -100,8 +100,7 @@ def test_a_sparse_engine_never_stages_the_input(rng):
     assert dense[-1] - numba_cpu.plan(spec, 64, True, sparse_input=True)[-1] == 64 * 30
     assert dense[3] == 64 * 16                          # d_len: the widest layer output
     if "cython" in fastnn.backends.available():
-        from fastnn.backends import cython_cpu
-        from fastnn.backends import _numba_kernels
+        from fastnn.backends import _numba_kernels, cython_cpu
         assert cython_cpu.workspace(spec, 64, np.float64, True)[0].size == \
             numba_cpu.plan(spec, 64, True, sparse_input=True)[-1] - _numba_kernels.SCALARS
 

@@ -35,8 +35,9 @@ is None or a float64 (n,) array of non-negative weights, one per row of ``X``: e
     ``order`` of ``batch_size`` rows), ``params_finite()``, ``snapshot()``/``restore(older)``
     (the last good weights and optimizer state, or with ``older=True`` the snapshot before it),
     ``set_spec(spec)`` (train on with new activations, penalties or dropout rates of the same
-    shapes) and ``sync()`` (make ``params`` and ``state`` on the host current; training may go
-    on after it; a no-op for CPU back ends).
+    shapes), ``evaluate()`` (``evaluate`` on the training set at the current weights, from the
+    data where the engine keeps it) and ``sync()`` (make ``params`` and ``state`` on the host
+    current; training may go on after it; a no-op for CPU back ends).
 
 ``spec`` is a :class:`fastnn._spec.NetSpec`.  Dropout masks come from a counter-based hash of
 (seed, step, sample index, layer, unit), so every back end draws the same masks and results can be

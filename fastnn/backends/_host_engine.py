@@ -14,15 +14,17 @@ SPARSE_MAX_DENSITY = 0.5
 class HostEngine:
     """Drives a CPU back end's ``train_epoch`` over one training set (see :mod:`fastnn.backends`).
 
+    ``evaluate`` is the back end's own (see :meth:`evaluate`).
     ``workspace(spec, batch_size, dtype, sparse_input)`` (None for back ends that need none; the
     flag says ``X`` is a ``scipy.sparse`` matrix, whose rows are never staged) makes the work
     buffers once; every epoch passes them to ``train_epoch(..., buffers)``, so nothing is allocated
     per epoch or per batch.
     """
 
-    def __init__(self, train_epoch, workspace, spec, params, state, X, Y, batch_size,
+    def __init__(self, train_epoch, workspace, evaluate, spec, params, state, X, Y, batch_size,
                  sample_weight=None):
         self.params, self.state = params, state
+        self._evaluate = evaluate
         self._args = (spec, params, state, X, Y)
         self._batch_size = batch_size
         self._sample_weight = sample_weight
@@ -37,6 +39,11 @@ class HostEngine:
         """One epoch over ``order``; returns ``(mean loss, accuracy)``."""
         return self._train_epoch(*self._args, order, self._batch_size, opt, step, seed,
                                  self._sample_weight, *self._buffers)
+
+    def evaluate(self):
+        """Mean loss plus penalty and accuracy on the training set at the current weights."""
+        spec, params, _, X, Y = self._args
+        return self._evaluate(spec, params, X, Y, self._sample_weight)
 
     def _plan(self, spec):
         return self._workspace(spec, self._batch_size, self.params.dtype, self._sparse_input)

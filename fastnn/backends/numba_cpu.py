@@ -221,4 +221,4 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, s
 
 def Engine(spec, params, state, X, Y, batch_size, sample_weight=None):
     """A :class:`~fastnn.backends._host_engine.HostEngine` whose work buffers live as long as it does."""
-    return HostEngine(train_epoch, workspace, spec, params, state, X, Y, batch_size, sample_weight)
+    return HostEngine(train_epoch, workspace, evaluate, spec, params, state, X, Y, batch_size, sample_weight)

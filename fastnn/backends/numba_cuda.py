@@ -307,15 +307,20 @@ def forward(spec, params, X, out):
 def _gradient_run(spec, params, X, Y, sample_weight):
     """One GRAD-mode pass over all rows (a sparse X densified whole); returns ``(device
     gradient, host hyper vector)``."""
-    n = X.shape[0]
-    net = _Net(spec, params.dtype, n)
-    d_grad = cuda.device_array(spec.n_params, params.dtype)
+    d_X = cuda.to_device(_dense(X) if _host_engine.is_sparse(X) else X)
+    return _gradient_pass(spec, cuda.to_device(params), d_X, cuda.to_device(Y), sample_weight,
+                          _device_weights(sample_weight))
+
+
+def _gradient_pass(spec, d_params, d_X, d_Y, sample_weight, d_weights):
+    """:func:`_gradient_run` on arrays already on the device (rows in their stored order)."""
+    n = d_X.shape[0]
+    net = _Net(spec, d_params.dtype, n)
+    d_grad = cuda.device_array(spec.n_params, d_params.dtype)
     d_hyper = cuda.to_device(_hyper(spec=spec, weighted=sample_weight is not None))
     order = np.arange(n, dtype=np.int64)
-    dev = _Device(cuda.to_device(params), d_grad, cuda.device_array((2, 1), params.dtype),
-                  cuda.to_device(_dense(X) if _host_engine.is_sparse(X) else X),
-                  cuda.to_device(Y), cuda.to_device(order), d_hyper,
-                  _device_weights(sample_weight))
+    dev = _Device(d_params, d_grad, cuda.device_array((2, 1), d_params.dtype), d_X, d_Y,
+                  cuda.to_device(order), d_hyper, d_weights)
     scale, pscale = _scales(sample_weight, order, 0, n, spec.penalty_per_weight)
     net.batch(dev, 0, n, 0, np.uint64(0), D.GRAD, D.GRAD_ONLY, scale, pscale)
     return d_grad, d_hyper.copy_to_host()
@@ -405,6 +410,17 @@ class Engine:
         self._dev.hyper.copy_to_host(self._hyper)
         self._finite = self._hyper[D.NONFINITE] == 0
         return self._hyper[D.LOSS_SUM] / n, self._hyper[D.CORRECT] / n
+
+    def evaluate(self):
+        """Mean loss plus penalty and accuracy on the training set at the current weights, from
+        the arrays already on the device (a sparse X is densified whole, as :func:`evaluate`
+        does): evaluating while training uploads nothing big."""
+        d_X = (cuda.to_device(_dense(self._sparse_X)) if self._sparse_X is not None
+               else self._dev.X)
+        _, hyper = _gradient_pass(self._spec, self._dev.params, d_X, self._dev.Y, self._weights,
+                                  self._dev.W)
+        n = d_X.shape[0]
+        return float(hyper[D.LOSS_SUM] / n), float(hyper[D.CORRECT] / n)
 
     def params_finite(self) -> bool:
         """Whether every weight was finite after the last epoch (checked on the device)."""

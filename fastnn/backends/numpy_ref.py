@@ -358,4 +358,4 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, s
 
 def Engine(spec, params, state, X, Y, batch_size, sample_weight=None):
     """A :class:`~fastnn.backends._host_engine.HostEngine` over this module's ``train_epoch``."""
-    return HostEngine(train_epoch, None, spec, params, state, X, Y, batch_size, sample_weight)
+    return HostEngine(train_epoch, None, evaluate, spec, params, state, X, Y, batch_size, sample_weight)
