@@ -91,8 +91,7 @@ class LossView(QWidget):
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.train = _curve(self.loss_plot, (40, 40, 40), "train")
         self.test = _curve(self.loss_plot, colors.ORANGE, "test")
-        self.acc_plot = pg.PlotWidget()
-        self.acc_plot.addLegend(offset=(-10, -10))
+        self.acc_plot = pg.PlotWidget()        # the loss plot's legend names its colours too
         self.acc_plot.getAxis("left").enableAutoSIPrefix(False)
         self.acc_plot.setLabels(left="accuracy", bottom="epoch")
         self.acc_plot.showGrid(x=True, y=True, alpha=0.2)

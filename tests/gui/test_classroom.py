@@ -50,7 +50,8 @@ def test_the_mini_batch_speed_shows_every_mini_batch(window, qtbot, settle):
     assert set(steps.tolist()) <= {0, 1} and np.sum(steps == 1) >= 7
     snap = window.snapshot
     assert snap.position == pytest.approx(snap.epoch + snap.batch / snap.batches_per_epoch)
-    assert "batch" in window.controls.epoch.text() or snap.batch == 0
+    assert window.controls.batch.text() == \
+        (f"batch {snap.batch} of {snap.batches_per_epoch}" if snap.batch else "")
     before = window.snapshot.steps
     window.controls.step.click()                  # Step at this speed: one mini-batch
     qtbot.waitUntil(lambda: window.snapshot.steps == before + 1, timeout=10000)
