@@ -195,9 +195,18 @@ def test_the_race_names_its_racers_and_declares_a_winner(window, qtbot):
     assert sum("winner" in n for n in names) == 1
     best = race.winner()
     assert "winner" in names[best]
+    assert [p.getPlotItem().titleLabel.text for p, _, _ in race.surfaces[:3]] == race.names
     plot, _, points = race.surfaces[0]
     assert plot.getViewBox().state["aspectLocked"]
     assert len(points.data) == len(window.problem.X_train)
+
+
+def test_the_race_surfaces_get_room_at_the_screenshot_size(window, qtbot):
+    window.resize(1400, 900)
+    window.tabs.setCurrentWidget(window.race_tab)
+    plot = window.race_tab.surfaces[0][0]
+    qtbot.waitUntil(lambda: window.width() == 1400 and plot.isVisible(), timeout=5000)
+    assert plot.height() >= 0.25 * window.race_tab.height()
 
 
 # -- MNIST: weights and the drawing pad ------------------------------------------------------------
