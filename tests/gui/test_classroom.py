@@ -102,6 +102,7 @@ def test_step_through_steps_one_mini_batch_and_traces_a_sample(window, qtbot):
     for text in ("Z1 = X·W1 + B1", "dZ3 = A3 − Y", "dW1 = Xᵀ·dZ1", "ΔW1", "Loss of this sample"):
         assert text in shown
     assert "step 1 · epoch 0 · batch 1" in window.step_view.status.text()
+    assert "(After step 1 · epoch 0 · batch 1 of" in shown      # the same words above the trace
     window.tabs.setCurrentIndex(0)               # a hidden step-through view costs nothing
     qtbot.waitUntil(lambda: window.host.worker.views.inspect is None, timeout=5000)
 
