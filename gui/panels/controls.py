@@ -44,11 +44,14 @@ class Controls(QWidget):
         self.epoch.setFont(font)
         self.epoch.setMinimumWidth(self.epoch.fontMetrics().horizontalAdvance("Epoch 0,000,000"))
         self.batch, self.rate = QLabel(""), QLabel("")     # two short lines beside the epoch
-        self.rate.setMinimumWidth(self.rate.fontMetrics().horizontalAdvance("00,000 batches/s"))
-        progress = QVBoxLayout()
-        progress.setSpacing(0)
-        progress.addWidget(self.batch)
-        progress.addWidget(self.rate)
+        progress = QWidget()                               # (an empty one is hidden, so the
+        progress.setMinimumWidth(                          # other is centred) of fixed width
+            self.rate.fontMetrics().horizontalAdvance("00,000 batches/s"))
+        lines = QVBoxLayout(progress)
+        lines.setContentsMargins(0, 0, 0, 0)
+        lines.setSpacing(0)
+        lines.addWidget(self.batch)
+        lines.addWidget(self.rate)
         self.speed = QComboBox()
         for s in SPEEDS:
             self.speed.addItem(s.label)
@@ -61,9 +64,8 @@ class Controls(QWidget):
                              (self.step, QStyle.SP_MediaSkipForward)):
             button.setIcon(style.standardIcon(icon))
         for w in (self.reset, self.reset_same, self.play, self.step, QLabel("Speed"),
-                  self.speed, self.epoch):
+                  self.speed, self.epoch, progress):
             lay.addWidget(w)
-        lay.addLayout(progress)
         lay.addStretch(1)
         self.speed.currentTextChanged.connect(self.sig_speed)
         self.play.toggled.connect(self._play_toggled)
@@ -95,3 +97,5 @@ class Controls(QWidget):
         self.epoch.setText(f"Epoch {epoch:07,d}")
         self.batch.setText(f"batch {batch} of {batches}" if batch else "")
         self.rate.setText(f"{rate:,.{0 if rate >= 10 else 1}f} {unit}" if rate > 0 else "")
+        for label in (self.batch, self.rate):
+            label.setVisible(bool(label.text()))
