@@ -424,14 +424,19 @@ class Session:
         m = self._model
         with training(m), _threads.limited(self.threads):
             self._ensure_engine()
-            result = dict(zip(("loss", "accuracy"), self._evaluate_on(self._X, self._Y)))
+            result = dict(zip(("loss", "accuracy"), self._evaluate_on(self._X, self._Y, own=True)))
             if self._val is not None:
                 result.update(zip(("val_loss", "val_accuracy"), self._evaluate_on(*self._val)))
         if self._spec.loss not in S.CLASSIFICATION_LOSSES:
             result = {k: v for k, v in result.items() if "accuracy" not in k}
         return result
 
-    def _evaluate_on(self, X, Y):
+    def _evaluate_on(self, X, Y, own=False):
+        """``(loss, accuracy)`` on ``X, Y``; ``own``: the session's training data, which an
+        engine that keeps it on the device (cuda) evaluates there instead of sending it again."""
+        if own and hasattr(self._engine, "evaluate"):
+            loss, accuracy = self._engine.evaluate()
+            return float(loss), float(accuracy)
         self._sync()
         loss, accuracy = backends.get_backend(self._model.backend).evaluate(
             self._spec, self._model._params, X, Y)

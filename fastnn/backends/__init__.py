@@ -30,7 +30,9 @@ converts them once per call, so kernels trust their inputs.
     (the last good weights and optimizer state, or with ``older=True`` the snapshot before it),
     ``set_spec(spec)`` (train on with new activations, penalties or dropout rates of the same
     shapes) and ``sync()`` (make ``params`` and ``state`` on the host current; training may go
-    on after it; a no-op for CPU back ends).
+    on after it; a no-op for CPU back ends).  An engine that keeps the training set on a device
+    may offer ``evaluate() -> (loss, accuracy)``: ``evaluate`` on its own data at its current
+    weights, without sending the data again (``Session.evaluate`` uses it when it is there).
 
 ``spec`` is a :class:`fastnn._spec.NetSpec`.  Dropout masks come from a counter-based hash of
 (seed, step, sample index, layer, unit), so every back end draws the same masks and results can be

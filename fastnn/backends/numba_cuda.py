@@ -268,11 +268,15 @@ def forward(spec, params, X, out):
 
 def _gradient_run(spec, params, X, Y):
     """One GRAD-mode pass over all rows; returns ``(device gradient, host hyper vector)``."""
-    n = X.shape[0]
-    net = _Net(spec, params.dtype, n)
-    d_grad, d_hyper = cuda.device_array(spec.n_params, params.dtype), cuda.to_device(_hyper())
-    dev = _Device(cuda.to_device(params), d_grad, cuda.device_array((2, 1), params.dtype),
-                  cuda.to_device(X), cuda.to_device(Y),
+    return _gradient_pass(spec, cuda.to_device(params), cuda.to_device(X), cuda.to_device(Y))
+
+
+def _gradient_pass(spec, d_params, d_X, d_Y):
+    """One GRAD-mode pass over all rows of device arrays (the weights are only read)."""
+    n = d_X.shape[0]
+    net = _Net(spec, d_params.dtype, n)
+    d_grad, d_hyper = cuda.device_array(spec.n_params, d_params.dtype), cuda.to_device(_hyper())
+    dev = _Device(d_params, d_grad, cuda.device_array((2, 1), d_params.dtype), d_X, d_Y,
                   cuda.to_device(np.arange(n, dtype=np.int64)), d_hyper)
     net.batch(dev, 0, n, 0, np.uint64(0), D.GRAD, D.GRAD_ONLY)
     return d_grad, d_hyper.copy_to_host()
@@ -315,7 +319,7 @@ class Engine:
     """
 
     def __init__(self, spec, params, state, X, Y, batch_size):
-        self.params, self.state = params, state
+        self.params, self.state, self._spec = params, state, spec
         self._batch_size = int(batch_size)
         self._capacity = min(self._batch_size, max(X.shape[0], 1))
         self._net = _Net(spec, params.dtype, self._capacity)
@@ -359,6 +363,14 @@ class Engine:
         """Train on with new per-layer settings of the same shapes (activations other than PReLU,
         alphas, penalties, dropout rates): only the small layer tables go to the device again."""
         self._net = _Net(spec, self.params.dtype, self._capacity)
+        self._spec = spec
+
+    def evaluate(self):
+        """Mean loss plus penalty and accuracy on the engine's own data at its current weights,
+        as :func:`evaluate` computes them, without sending the data to the device again."""
+        _, hyper = _gradient_pass(self._spec, self._dev.params, self._dev.X, self._dev.Y)
+        n = self._dev.X.shape[0]
+        return float(hyper[D.LOSS_SUM] / n), float(hyper[D.CORRECT] / n)
 
     def snapshot(self):
         """Remember the current weights and optimizer state, device to device (the snapshot
