@@ -63,6 +63,10 @@ class RangeKeeper:
         """Switch the epoch axis between linear and logarithmic."""
         self.log_x = bool(on)
         self.plot.setLogMode(x=self.log_x)
+        self.plot.disableAutoRange()      # setLogMode turns pyqtgraph's auto range back on
+        y = self.fixed_y or self.y
+        if y is not None:
+            self.plot.setYRange(*y, padding=0)
         if self.x is not None:
             self._set_x(self.x)
 

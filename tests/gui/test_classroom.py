@@ -71,6 +71,9 @@ def test_log_epoch_axis(window, qtbot, wait_epoch, settle):
     settle(window)
     window.loss_view.log_x.setChecked(True)
     assert window.loss_view.loss_plot.getPlotItem().ctrl.logXCheck.isChecked()
+    for plot in (window.loss_view.loss_plot, window.loss_view.acc_plot):
+        assert not any(plot.getViewBox().autoRangeEnabled())       # the keeper sets them
+    assert window.loss_view.acc_plot.viewRange()[1] == pytest.approx([0.0, 1.02])
     x = window.loss_view.test.xData
     assert len(x) and np.all(x > 0)             # epoch 0 is left out: log 0 is -inf
     window.loss_view.log_x.setChecked(False)
