@@ -3,6 +3,7 @@
 ``DataRequest`` describes what the user picked; :func:`load` turns it into a
 :class:`~.problem.Problem` (called in the worker thread, so MNIST decoding never blocks the UI).
 """
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,7 +115,20 @@ def load(request):
     mask = request.test_mask if entry(request.label).name == "custom" else None
     problem = make_problem(request.label, X, y, request.train_ratio, request.seed,
                            test_mask=mask)
+    names = _input_names(entry(request.label).name, problem.n_raw)
+    if names:
+        problem = dataclasses.replace(problem, input_names=names)
     wanted = tuple(request.features)
     if wanted and all(f in feats.available(problem.n_raw) for f in wanted):
         problem = problem.with_features(wanted)
     return problem
+
+
+def _input_names(name, n_raw):
+    """The registry's names of a generated dataset's input columns (bedrooms, …) when it has
+    more than two (one or two inputs are named by their features), else ()."""
+    import fastnn.datasets as ds
+    if n_raw <= 2 or name not in ds.DATASETS:
+        return ()
+    names = ds.info(name).feature_names or ()
+    return tuple(names) if len(names) == n_raw else ()

@@ -56,7 +56,7 @@ LESSONS = (
         "W ← W − η·Xᵀ(XW − Y)/m (notes 003). Watch the weights below walk to the closed-form "
         "ones, and the loss settle on the smallest loss there is.",
         "House prices", layers=(),
-        training=dict(optimizer="SGD", lr=0.01, batch_size=10, loss="mse"),
+        training=dict(optimizer="SGD", lr=0.1, batch_size=10, loss="mse"),
         data=dict(n_samples=300, train_ratio=0.7), live="normal_equation"),
     Lesson(
         "logistic_regression", "2. Logistic regression draws a straight boundary",

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -27,6 +26,7 @@ from .panels.lesson_banner import LessonBanner
 from .panels.message_bar import MessageBar
 from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
+from .panels.widgets import PanelScroll
 from .race_tab import RaceTab
 from .settings import Settings
 from .views.digits_view import DigitsView
@@ -98,11 +98,7 @@ class MainWindow(QMainWindow):
         for w in (self.data_panel, self.network_panel, self.training_panel):
             lay.addWidget(w)
         lay.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(360)
+        scroll = self.panel_scroll = PanelScroll(left)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._playground(), "Playground")
         self.grad_view = GradView()

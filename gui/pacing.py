@@ -75,8 +75,11 @@ class Pacer:
             return 1
         return int(np.clip(CHUNK_S / shares / max(self._sec_per_epoch, 1e-7), 1, MAX_CHUNK))
 
-    def trained(self, epochs, seconds):
-        """Record that ``epochs`` epochs took ``seconds``."""
+    def trained(self, epochs, seconds, compiled=False):
+        """Record that ``epochs`` epochs took ``seconds`` (``compiled``: the kernels were
+        compiled on the way, which says nothing about the speed, so it is not recorded)."""
+        if compiled:
+            return
         per = seconds / max(epochs, 1)
         self._sec_per_epoch = per if self._sec_per_epoch is None else \
             0.7 * self._sec_per_epoch + 0.3 * per
@@ -85,7 +88,10 @@ class Pacer:
         """Whether a snapshot may go out at time ``now`` (``time.perf_counter()``)."""
         return now - self._last_emit >= max(1.0 / EMIT_HZ, self._emit_cost / EMIT_SHARE)
 
-    def emitted(self, start, end):
-        """Record a snapshot computed from ``start`` to ``end``."""
-        self._emit_cost = 0.7 * self._emit_cost + 0.3 * (end - start)
+    def emitted(self, start, end, compiled=False):
+        """Record a snapshot computed from ``start`` to ``end`` (``compiled``: its kernels were
+        compiled on the way; that one-off time would space the next snapshots out by seconds,
+        so only the time is recorded, not the cost)."""
+        if not compiled:
+            self._emit_cost = 0.7 * self._emit_cost + 0.3 * (end - start)
         self._last_emit = end

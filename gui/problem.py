@@ -30,6 +30,8 @@ class Problem:
     y_train, y_test : int64 class labels 0..K-1, or float32 targets.
     n_classes : K for classification, 0 for regression.
     features : the feature names fed to the network (empty when d > 2).
+    input_names : the raw input columns' names when the dataset has them (house prices), for the
+        diagram's input column when there are no features.
     image_shape : (28, 28) for MNIST-like image data, else None.
     y_scale : (mean, std) that maps standardised regression targets back to data units.
     uid : a number of its own (a new one for a copy with other features), so the window can tell
@@ -44,6 +46,7 @@ class Problem:
     y_test: np.ndarray
     n_classes: int = 0
     features: tuple = ()
+    input_names: tuple = ()
     image_shape: tuple = None
     y_scale: tuple = (0.0, 1.0)
     extent: tuple = field(default=None)

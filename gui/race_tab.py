@@ -26,6 +26,7 @@ from .views.surface_view import SmoothImageItem
 
 DEFAULTS = (("SGD", "0.03"), ("Momentum", "0.03"), ("Adam", "0.01"), ("RMSProp", "0.01"))
 PENS = ((40, 40, 40), colors.BLUE, colors.ORANGE, (46, 160, 67))
+LOG_FLOOR = 1e-12      # a loss of exactly 0 drawn on the log axis
 
 
 def describe(settings):
@@ -63,10 +64,12 @@ class RaceTab(QWidget):
             batch.setRange(0, 10000)
             batch.setValue(10)
             batch.setSpecialValueText("full batch")
+            row, first = i % 2, 7 * (i // 2)          # two racers a line, to leave room below
             for c, w in enumerate((use, optimizer, QLabel("lr"), rate, QLabel("batch"), batch)):
-                grid.addWidget(w, i, c)
+                grid.addWidget(w, row, first + c)
             self.rows.append((use, optimizer, rate, batch))
-        grid.setColumnStretch(6, 1)
+        grid.setColumnMinimumWidth(6, 24)
+        grid.setColumnStretch(13, 1)
         lay.addLayout(grid)
         bar = QHBoxLayout()
         self.epochs = QSpinBox()
@@ -80,15 +83,20 @@ class RaceTab(QWidget):
         bar.addStretch(1)
         lay.addLayout(bar)
         self.plot = pg.PlotWidget()
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = self.plot.addLegend(offset=(10, -10),        # bottom left: the curves
+                                          brush=pg.mkBrush(255, 255, 255, 220))  # start high
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.plot.setLabels(left="train loss", bottom="epoch")
+        self.plot.setLabels(left="train loss (log)", bottom="epoch")
+        self.plot.setLogMode(y=True)        # racers end orders of magnitude apart, all near 0
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.curves = [self.plot.plot(pen=pg.mkPen(*p, width=2)) for p in PENS]
         self.results = QLabel("")
         self.results.setTextFormat(Qt.RichText)
-        lay.addWidget(self.plot, 2)
-        lay.addWidget(self.results)
+        self.results.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        middle = QHBoxLayout()
+        middle.addWidget(self.plot, 1)
+        middle.addWidget(self.results)
+        lay.addLayout(middle, 3)
         surfaces = QHBoxLayout()
         self.surfaces = []
         for i in range(len(DEFAULTS)):
@@ -105,7 +113,7 @@ class RaceTab(QWidget):
             plot.addItem(points)
             surfaces.addWidget(plot)
             self.surfaces.append((plot, img, points))
-        lay.addLayout(surfaces, 1)
+        lay.addLayout(surfaces, 2)
         self.names = []
         self.problem = None
         self._lut = colors.diverging_lut(fade=0.3)
@@ -157,12 +165,13 @@ class RaceTab(QWidget):
                 batch.setValue(int(size))
 
     def _name_curves(self, names):
-        """The legend names each racer's configuration (the unused curves leave it)."""
+        """The legend names each racer's configuration (the unused curves leave it); the
+        surfaces are titled with the configuration alone (the numbers are in the table)."""
         self.legend.clear()
         for curve, name in zip(self.curves, names):
             self.legend.addItem(curve, name)
         for i, (plot, _, _) in enumerate(self.surfaces):
-            plot.setTitle(names[i] if i < len(names) else "", size="9pt")
+            plot.setTitle(self.names[i] if i < len(self.names) else "", size="9pt")
 
     def _show_points(self, problem, n):
         """The training points on each racer's surface, at the data's proportions."""
@@ -185,9 +194,7 @@ class RaceTab(QWidget):
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         if self.snapshots:
-            final = [f"{name}  —  train {s.loss_y[-1]:.4f}, test {s.test_y[-1]:.4f}"
-                     if len(s.loss_y) and len(s.test_y) else f"{name}  —  no result"
-                     for name, s in zip(self.names, self.snapshots)]
+            final = list(self.names)            # the numbers are in the table beside the plot
             best = self.winner()
             if best is not None:
                 final[best] += "   ★ winner"
@@ -207,8 +214,8 @@ class RaceTab(QWidget):
                 "<th>test loss</th><th>test accuracy</th></tr>"]
         for i, (name, s) in enumerate(zip(self.names, self.snapshots)):
             acc = f"{s.acc_test[-1]:.1%}" if len(s.acc_test) else "–"
-            train = f"{s.loss_y[-1]:.4f}" if len(s.loss_y) else "–"
-            test = f"{s.test_y[-1]:.4f}" if len(s.test_y) else "–"
+            train = f"{s.loss_y[-1]:.3g}" if len(s.loss_y) else "–"
+            test = f"{s.test_y[-1]:.3g}" if len(s.test_y) else "–"
             star = " ★ winner" if i == best else ""
             color = "rgb" + str(tuple(PENS[i]))
             rows.append(f"<tr><td style='color:{color}'><b>{name}</b>{star}</td>"
@@ -224,7 +231,7 @@ class RaceTab(QWidget):
         if self.names:
             self.results.setText(self._table())
         for i, (curve, snap) in enumerate(zip(self.curves, snaps)):
-            curve.setData(snap.loss_x, snap.loss_y, skipFiniteCheck=True)
+            curve.setData(snap.loss_x, np.maximum(snap.loss_y, LOG_FLOOR), skipFiniteCheck=True)
             plot, img, _ = self.surfaces[i]
             if snap.surface is None or problem is None or problem.n_raw != 2:
                 continue

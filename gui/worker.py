@@ -70,7 +70,7 @@ class TrainWorker(QObject):
     def _may_compile(self, training):
         """Tell the window while a kernel specialisation is used for the first time in this
         process (a compile, seconds the first time on a machine, or a load from the disk cache;
-        the window shows the message only if it lasts)."""
+        the window shows the message only if it lasts).  Yields whether that is the case."""
         t = self.training
         key = None if t is None else settings_mod.kernel_key(t.settings, t.loss, training)
         new = key is not None and key not in _COMPILED
@@ -78,7 +78,7 @@ class TrainWorker(QObject):
             self.sig_busy.emit(f"Compiling the kernels for {settings_mod.kernel_label(key)}, "
                                f"once (then they are cached on disk)…")
         try:
-            yield
+            yield new
         finally:
             if new:
                 _COMPILED.add(key)
@@ -206,12 +206,12 @@ class TrainWorker(QObject):
         t = self._need_training()
         start = time.perf_counter()
         try:
-            with self._may_compile(training=True):
+            with self._may_compile(training=True) as compiled:
                 done = t.train(epochs, track=self.views.inspect is not None)
         except fastnn.DivergenceError as exc:
             self._diverged(t, exc)
             return False
-        self.pacer.trained(done, time.perf_counter() - start)
+        self.pacer.trained(done, time.perf_counter() - start, compiled)
         self._count_rate(done)
         return True
 
@@ -291,13 +291,13 @@ class TrainWorker(QObject):
         if t is None:
             return
         start = time.perf_counter()
-        with self._may_compile(training=False):
+        with self._may_compile(training=False) as compiled:
             t.evaluate()
             t.record_gradients()
             snap = t.snapshot(detail=True, views=self.views)
         snap.epochs_per_s = self._rate if self.running else 0.0
         snap.rate_unit = "batches/s" if self.speed.unit == "batch" else "epochs/s"
-        self.pacer.emitted(start, time.perf_counter())
+        self.pacer.emitted(start, time.perf_counter(), compiled)
         self.unrendered += 1
         self.sig_snapshot.emit(snap)
 

@@ -1,7 +1,15 @@
 """Play / pause / step / reset buttons, the speed control, the epoch counter and the rate."""
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QStyle, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import texts
 from ..pacing import DEFAULT_SPEED, SPEEDS
@@ -34,8 +42,16 @@ class Controls(QWidget):
         font.setPointSize(15)
         font.setBold(True)
         self.epoch.setFont(font)
-        self.rate = QLabel("")
-        self.rate.setMinimumWidth(150)
+        self.epoch.setMinimumWidth(self.epoch.fontMetrics().horizontalAdvance("Epoch 0,000,000"))
+        self.batch, self.rate = QLabel(""), QLabel("")     # two short lines beside the epoch
+        progress = QWidget()                               # (an empty one is hidden, so the
+        progress.setMinimumWidth(                          # other is centred) of fixed width
+            self.rate.fontMetrics().horizontalAdvance("00,000 batches/s"))
+        lines = QVBoxLayout(progress)
+        lines.setContentsMargins(0, 0, 0, 0)
+        lines.setSpacing(0)
+        lines.addWidget(self.batch)
+        lines.addWidget(self.rate)
         self.speed = QComboBox()
         for s in SPEEDS:
             self.speed.addItem(s.label)
@@ -48,7 +64,7 @@ class Controls(QWidget):
                              (self.step, QStyle.SP_MediaSkipForward)):
             button.setIcon(style.standardIcon(icon))
         for w in (self.reset, self.reset_same, self.play, self.step, QLabel("Speed"),
-                  self.speed, self.epoch, self.rate):
+                  self.speed, self.epoch, progress):
             lay.addWidget(w)
         lay.addStretch(1)
         self.speed.currentTextChanged.connect(self.sig_speed)
@@ -75,10 +91,11 @@ class Controls(QWidget):
         self.play.blockSignals(False)
 
     def set_epoch(self, epoch, rate=0.0, unit="epochs/s", batch=0, batches=1):
-        """Update the epoch counter (with the mini-batch of the epoch in progress, if any) and
-        the rate readout (``unit`` "epochs/s" or "batches/s")."""
-        text = f"Epoch {epoch:07,d}"
-        if batch:
-            text += f" · batch {batch}/{batches}"
-        self.epoch.setText(text)
+        """Update the epoch counter, the mini-batch of the epoch in progress (if any) and the
+        rate readout (``unit`` "epochs/s" or "batches/s").  The two short lines sit beside the
+        counter, so a long run or a batch count never widens the bar (and the window)."""
+        self.epoch.setText(f"Epoch {epoch:07,d}")
+        self.batch.setText(f"batch {batch} of {batches}" if batch else "")
         self.rate.setText(f"{rate:,.{0 if rate >= 10 else 1}f} {unit}" if rate > 0 else "")
+        for label in (self.batch, self.rate):
+            label.setVisible(bool(label.text()))

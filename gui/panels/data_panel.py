@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
 from .. import data as data_mod
 from .. import features as feats
 from .. import texts
+from .widgets import discard
+
+FEATURES_PER_ROW = 4     # feature toggles per row (seven in one row would widen the panel)
 
 
 def _slider(lo, hi, step, value, tip):
@@ -112,7 +115,7 @@ class DataPanel(QWidget):
     def _feature_box(self):
         box = QGroupBox("Features")
         box.setToolTip(texts.TOOLTIPS["features"])
-        self.feature_layout = QHBoxLayout(box)
+        self.feature_layout = QGridLayout(box)
         self.feature_buttons = {}
         self.feature_box = box
         return box
@@ -171,16 +174,16 @@ class DataPanel(QWidget):
         names = feats.available(n_raw)
         if tuple(self.feature_buttons) != names:
             for b in self.feature_buttons.values():
-                b.deleteLater()
+                discard(b, self.feature_layout)
             self.feature_buttons = {}
-            for name in names:
+            for i, name in enumerate(names):
                 b = QToolButton()
                 b.setText(name)
                 b.setCheckable(True)
                 b.setMinimumWidth(44)
                 b.setStyleSheet("QToolButton:checked { background: #0877bd; color: white; }")
                 b.toggled.connect(self._feature_toggled)
-                self.feature_layout.addWidget(b)
+                self.feature_layout.addWidget(b, i // FEATURES_PER_ROW, i % FEATURES_PER_ROW)
                 self.feature_buttons[name] = b
         for name, b in self.feature_buttons.items():
             b.blockSignals(True)

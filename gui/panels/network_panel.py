@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from .. import texts
 from ..settings import ACTIVATIONS, HiddenLayer
 from .training_panel import add_described
+from .widgets import discard
 
 MAX_LAYERS = 6
 MAX_UNITS = 64
@@ -54,7 +55,7 @@ class NetworkPanel(QGroupBox):
         """Show ``layers`` without emitting."""
         for widgets in self.rows:
             for w in widgets:
-                w.deleteLater()
+                discard(w, self.grid)
         self.rows = []
         for i, spec in enumerate(layers):
             label = QLabel(f"Layer {i + 1}")

@@ -63,6 +63,10 @@ class RangeKeeper:
         """Switch the epoch axis between linear and logarithmic."""
         self.log_x = bool(on)
         self.plot.setLogMode(x=self.log_x)
+        self.plot.disableAutoRange()      # setLogMode turns pyqtgraph's auto range back on
+        y = self.fixed_y or self.y
+        if y is not None:
+            self.plot.setYRange(*y, padding=0)
         if self.x is not None:
             self._set_x(self.x)
 
@@ -91,8 +95,7 @@ class LossView(QWidget):
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.train = _curve(self.loss_plot, (40, 40, 40), "train")
         self.test = _curve(self.loss_plot, colors.ORANGE, "test")
-        self.acc_plot = pg.PlotWidget()
-        self.acc_plot.addLegend(offset=(-10, -10))
+        self.acc_plot = pg.PlotWidget()        # the loss plot's legend names its colours too
         self.acc_plot.getAxis("left").enableAutoSIPrefix(False)
         self.acc_plot.setLabels(left="accuracy", bottom="epoch")
         self.acc_plot.showGrid(x=True, y=True, alpha=0.2)

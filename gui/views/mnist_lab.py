@@ -26,8 +26,8 @@ class WeightsView(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setBackground("w")
-        self.title = self.addLabel("First-layer weights: one 28 × 28 image per neuron "
-                                   "(blue: ink here excites it, orange: inhibits)", color="k")
+        self.title = self.addLabel("First-layer weights: one 28 × 28 image per neuron<br>"
+                                   "blue: ink here excites it · orange: inhibits it", color="k")
         self.nextRow()
         self.vb = self.addViewBox()
         self.vb.setAspectLocked(True)

@@ -163,10 +163,11 @@ class ButtonItem(QGraphicsSimpleTextItem):
 
 
 class ColumnHeader(QGraphicsRectItem):
-    """The words above a column ("inputs", "4 neurons", "output"), with − and + for a hidden
-    layer; drawn at a fixed size on screen, centred above the column (pixel offsets)."""
+    """The words above a column ("inputs", "4 neurons", "output"), with − and + above them for
+    a hidden layer; drawn at a fixed size on screen, centred above the column (pixel offsets).
+    Each header is about as wide as its words, so neighbouring columns' headers do not meet."""
 
-    HEIGHT = 24       # pixels
+    HEIGHT = 48       # pixels: the buttons' line and the words' line
 
     def __init__(self, text, on_units=None, layer=None):
         super().__init__()
@@ -182,10 +183,10 @@ class ColumnHeader(QGraphicsRectItem):
         self.label, self.buttons = label, []
         if on_units is None:
             return
-        for text, delta, x in (("−", -1, -w / 2 - 22), ("+", 1, w / 2 + 8)):
+        for text, delta, x in (("−", -1, -24), ("+", 1, 8)):
             tip = f"{'Add a neuron to' if delta > 0 else 'Remove a neuron from'} layer {layer + 1}"
             button = ButtonItem(text, lambda d=delta: on_units(layer, d), tip, self)
-            button.setPos(x, -h - 8)
+            button.setPos(x, -h - 4 - button.boundingRect().height())
             button.key = (layer, delta)
             self.buttons.append(button)
 
@@ -293,7 +294,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
             self.vb.addItem(self.note)
             return
         self._xs, self._pitch, nodes, header = self._layout(sizes)
-        names = self.problem.features if self.problem.n_raw <= 2 else ()
+        names = self.problem.features if self.problem.n_raw <= 2 else self.problem.input_names
         for col, count in enumerate(sizes):
             self.images.append([self._add_node(col, i, count,
                                                names[i] if col == 0 and names else None)

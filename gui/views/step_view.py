@@ -158,16 +158,14 @@ class StepView(QWidget):
 
     def update_snapshot(self, snap):
         """Write out the snapshot's trace (if it has one)."""
-        self.status.setText(f"step {snap.steps:,} · epoch {snap.epoch} · batch {snap.batch} "
-                            f"of {snap.batches_per_epoch}")
+        where = f"step {snap.steps:,} · epoch {snap.epoch} · batch {snap.batch} " \
+                f"of {snap.batches_per_epoch}"     # as the epoch counter: epochs completed
+        self.status.setText(where)
         if snap.trace is None:
             return
         self.trace = snap.trace
         s = self.settings
-        batch = ""
-        if snap.trace.update == "batch":
-            batch = f"(After step {snap.steps}: batch {snap.batch or snap.batches_per_epoch} " \
-                    f"of {snap.batches_per_epoch} in epoch {snap.epoch + (snap.batch > 0)}.)"
+        batch = f"(After {where}.)" if snap.trace.update == "batch" else ""
         scroll = self.text.verticalScrollBar().value()
         self.text.setHtml(render(snap.trace, s.lr if s else None, s.optimizer if s else "",
                                  batch))

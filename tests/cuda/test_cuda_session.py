@@ -71,3 +71,19 @@ def test_the_training_set_is_uploaded_once_per_session(uploads):
     assert not np.array_equal(net._params, host)
     assert len([a for a in uploads if a is s._X or a is s._Y]) == 2
     s.close()
+
+
+def test_evaluate_uses_the_training_set_on_the_device(uploads):
+    X, y = _data()
+    net = _net()
+    s = net.session(X, y, batch_size=4, seed=0)
+    s.run(2)
+    first = s.evaluate()                       # the engine's device copy, at its weights
+    s.step()
+    second = s.evaluate()
+    assert len([a for a in uploads if a is s._X or a is s._Y]) == 2
+    assert second["loss"] != first["loss"]     # the weights it evaluates are the current ones
+    expected = net.evaluate(X, y)              # the host path: uploads its own copy
+    assert second["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+    assert second["accuracy"] == pytest.approx(expected["accuracy"])
+    s.close()

@@ -168,6 +168,14 @@ def test_bug06_the_loss_axes_start_again_at_epoch_0_of_new_data(window, qtbot, s
     test = window.drawn.test_y[-1]
     y0, y1 = window.loss_view.loss_plot.viewRange()[1]
     assert y0 < test < y1 and y1 - y0 < 4 * test       # the new network's loss, not the old
+    window.controls.play.click()                        # and again after a reset
+    qtbot.waitUntil(lambda: window.drawn.epoch >= 200, timeout=30000)
+    settle(window)
+    assert window.loss_view.loss_plot.viewRange()[0][1] > 200
+    window.controls.reset.click()
+    qtbot.waitUntil(lambda: window.drawn is window.snapshot and window.drawn.epoch == 0,
+                    timeout=30000)
+    assert window.loss_view.loss_plot.viewRange()[0] == [0, 10]
 
 
 # -- bug 8: a snapshot of the last problem drawn on the new one --------------------------------

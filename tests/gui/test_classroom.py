@@ -50,7 +50,8 @@ def test_the_mini_batch_speed_shows_every_mini_batch(window, qtbot, settle):
     assert set(steps.tolist()) <= {0, 1} and np.sum(steps == 1) >= 7
     snap = window.snapshot
     assert snap.position == pytest.approx(snap.epoch + snap.batch / snap.batches_per_epoch)
-    assert "batch" in window.controls.epoch.text() or snap.batch == 0
+    assert window.controls.batch.text() == \
+        (f"batch {snap.batch} of {snap.batches_per_epoch}" if snap.batch else "")
     before = window.snapshot.steps
     window.controls.step.click()                  # Step at this speed: one mini-batch
     qtbot.waitUntil(lambda: window.snapshot.steps == before + 1, timeout=10000)
@@ -70,6 +71,9 @@ def test_log_epoch_axis(window, qtbot, wait_epoch, settle):
     settle(window)
     window.loss_view.log_x.setChecked(True)
     assert window.loss_view.loss_plot.getPlotItem().ctrl.logXCheck.isChecked()
+    for plot in (window.loss_view.loss_plot, window.loss_view.acc_plot):
+        assert not any(plot.getViewBox().autoRangeEnabled())       # the keeper sets them
+    assert window.loss_view.acc_plot.viewRange()[1] == pytest.approx([0.0, 1.02])
     x = window.loss_view.test.xData
     assert len(x) and np.all(x > 0)             # epoch 0 is left out: log 0 is -inf
     window.loss_view.log_x.setChecked(False)
@@ -101,6 +105,7 @@ def test_step_through_steps_one_mini_batch_and_traces_a_sample(window, qtbot):
     for text in ("Z1 = X·W1 + B1", "dZ3 = A3 − Y", "dW1 = Xᵀ·dZ1", "ΔW1", "Loss of this sample"):
         assert text in shown
     assert "step 1 · epoch 0 · batch 1" in window.step_view.status.text()
+    assert "(After step 1 · epoch 0 · batch 1 of" in shown      # the same words above the trace
     window.tabs.setCurrentIndex(0)               # a hidden step-through view costs nothing
     qtbot.waitUntil(lambda: window.host.worker.views.inspect is None, timeout=5000)
 
@@ -194,9 +199,18 @@ def test_the_race_names_its_racers_and_declares_a_winner(window, qtbot):
     assert sum("winner" in n for n in names) == 1
     best = race.winner()
     assert "winner" in names[best]
+    assert [p.getPlotItem().titleLabel.text for p, _, _ in race.surfaces[:3]] == race.names
     plot, _, points = race.surfaces[0]
     assert plot.getViewBox().state["aspectLocked"]
     assert len(points.data) == len(window.problem.X_train)
+
+
+def test_the_race_surfaces_get_room_at_the_screenshot_size(window, qtbot):
+    window.resize(1400, 900)
+    window.tabs.setCurrentWidget(window.race_tab)
+    plot = window.race_tab.surfaces[0][0]
+    qtbot.waitUntil(lambda: window.width() == 1400 and plot.isVisible(), timeout=5000)
+    assert plot.height() >= 0.25 * window.race_tab.height()
 
 
 # -- MNIST: weights and the drawing pad ------------------------------------------------------------
