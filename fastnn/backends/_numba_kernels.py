@@ -46,6 +46,7 @@ ALPHA, L1, L2, DROP, BIAS = range(5)
 # The last SCALARS values of ``work`` hold a step's hyper-parameters rounded to the parameter
 # dtype (a buffer allocated in the kernel would cost np.empty's overloads in every compile).
 SCALARS = 16
+ONE = SCALARS - 1    # the slot of 1 (a float32 1 keeps float32 products in float32)
 
 # Update loops (optimizer_variant); momentum 0 and > 0 are different loops.
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, RMSPROP_MOMENTUM, ADAM = range(7)
@@ -435,12 +436,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                         if decay != 1:
                             for q in range(k * m):
                                 W[q] *= decay
-                        for i in range(rows):
-                            d_row = Dl[i * m:(i + 1) * m]
-                            for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
-                                x, w_row = lr * x_val[q], W[x_idx[q] * m:(x_idx[q] + 1) * m]
-                                for j in range(m):
-                                    w_row[j] -= x * d_row[j]
+                        _add_sparse_outer(W, -lr, x_ptr, x_idx, x_val, ids, rows, Dl, m)
                     else:
                         # float64 so that gemm has one signature (alpha, beta float64) to compile
                         blas.gemm(1, 0, k, m, rows, np.float64(-lr), work, net[layer, IN], work, d0,
@@ -448,12 +444,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                 elif by_rows and layer == 0:    # gW row p += x * dZ row i for each non-zero
                     for q in range(k * m):
                         gW[q] = 0
-                    for i in range(rows):
-                        d_row = Dl[i * m:(i + 1) * m]
-                        for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
-                            x, g_row = x_val[q], gW[x_idx[q] * m:(x_idx[q] + 1) * m]
-                            for j in range(m):
-                                g_row[j] += x * d_row[j]
+                    h[ONE] = 1                  # in the parameter dtype, like -lr above
+                    _add_sparse_outer(gW, h[ONE], x_ptr, x_idx, x_val, ids, rows, Dl, m)
                 else:
                     blas.gemm(1, 0, k, m, rows, 1.0, work, net[layer, IN], work, d0, 0.0, grad,
                               net[layer, W_OFF], args)
@@ -479,6 +471,19 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S11, _S27, _S30, _S31, _S32 = (np.uint64(k) for k in (11, 27, 30, 31, 32))
+
+
+@jitable
+def _add_sparse_outer(T, scale, x_ptr, x_idx, x_val, ids, rows, D, m):
+    """``T (k, m) += scale * X[ids].T @ D`` for sparse rows ``X`` (CSR ``x_ptr, x_idx, x_val``)
+    and a dense ``D (rows, m)``: row ``p`` of ``T`` gains ``scale * x * D[i]`` for every non-zero
+    ``x`` at column ``p`` of row ``ids[i]`` (the first layer's weight gradient or SGD step)."""
+    for i in range(rows):
+        d_row = D[i * m:(i + 1) * m]
+        for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
+            x, t_row = scale * x_val[q], T[x_idx[q] * m:(x_idx[q] + 1) * m]
+            for j in range(m):
+                t_row[j] += x * d_row[j]
 
 
 @jitable
