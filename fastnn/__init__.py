@@ -11,11 +11,12 @@ from .gradcheck import gradcheck
 from .io import load, save
 from .layers import Dense, Dropout
 from .model import DivergenceError, Sequential
+from .population import Population, train_many
 from .estimators import (LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor,
                          SoftmaxRegression)
 
 __version__ = "0.1.0"
-__all__ = ["Sequential", "Dense", "Dropout", "DivergenceError", "optim", "callbacks", "backends",
+__all__ = ["Sequential", "Dense", "Dropout", "DivergenceError", "train_many", "Population", "optim", "callbacks", "backends",
            "datasets", "preprocessing",
            "gradcheck", "save", "load", "ModelFileError", "set_num_threads", "get_num_threads", "__version__",
            "MLPClassifier", "MLPRegressor", "LinearRegression", "LogisticRegression",

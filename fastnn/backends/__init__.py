@@ -100,3 +100,15 @@ def resolve(name=None) -> str:
 def get_backend(name=None):
     """The back-end module for ``name`` (see :func:`resolve`)."""
     return _load(resolve(name))[0]
+
+
+def population_engine(name, specs, params, states, X, Y, rows, batch_size):
+    """The population engine of back end ``name`` (see :mod:`fastnn.backends._member_loop` for
+    its contract): numba's kernel that trains every member at once, or for the other back ends
+    their own ``Engine`` run member by member."""
+    module = get_backend(name)
+    if resolve(name) == "numba":
+        from . import numba_population
+        return numba_population.PopulationEngine(specs, params, states, X, Y, rows, batch_size)
+    from ._member_loop import PopulationEngine
+    return PopulationEngine(module, specs, params, states, X, Y, rows, batch_size)
