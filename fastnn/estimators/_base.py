@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,12 +32,34 @@ from ._monitor import Monitor
 DTYPE_NAMES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 
 
+@dataclass
+class FitPlan:
+    """What ``fit`` trains: ``model_.fit(X, Y, callbacks=[monitor], **fit_args)``; ``rows`` are
+    the rows of the ``X`` given to ``fit`` that ``X`` holds (None: all of them)."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    rows: np.ndarray | None
+    fit_args: dict
+    monitor: Monitor
+    incremental: bool
+
+
 class GradientEstimator(BaseEstimator):
     """Base of the estimators trained by :meth:`fastnn.Sequential.fit` (not public)."""
 
     _stratify = False      # classifiers keep class shares in the early-stopping split
 
     def _fit(self, X, y, incremental=False, classes=None):
+        plan = self._fit_plan(X, y, incremental, classes)
+        self.model_.fit(plan.X, plan.Y, callbacks=[plan.monitor], verbose=int(bool(self.verbose)),
+                        **plan.fit_args)
+        return self._fit_finish(plan)
+
+    def _fit_plan(self, X, y, incremental=False, classes=None):
+        """Everything ``fit`` does before training: the checked data, the network in
+        ``model_`` and the arguments of its ``fit`` (what the model-selection searches train
+        as members of a population)."""
         P.check_training(self)
         refit = not (incremental or self.warm_start)
         fresh = refit or not hasattr(self, "model_")
@@ -44,9 +67,9 @@ class GradientEstimator(BaseEstimator):
         if not incremental or not hasattr(self, "_rng"):
             self._rng = P.make_rng(self.random_state)
         Y, n_out, loss = self._encode_targets(y, fresh, incremental, classes)
-        validation = None
+        validation, rows = None, None
         if self.early_stopping and not incremental:
-            X, Y, validation = self._split_validation(X, Y, y)
+            X, Y, validation, rows = self._split_validation(X, Y, y)
         batch = P.batch_size(self.batch_size, X.shape[0])
         l1, l2 = self._penalty(X.shape[0], batch)
         if fresh:
@@ -59,16 +82,19 @@ class GradientEstimator(BaseEstimator):
                                     dtype=DTYPE_NAMES[np.dtype(self.model_.dtype)])
         if not incremental:
             self._reset_validation_records()
-        monitor = Monitor(self, X.shape[0], validation, incremental)
-        self.model_.fit(X, Y, epochs=1 if incremental else self.max_iter, batch_size=batch,
+        fit_args = dict(epochs=1 if incremental else self.max_iter, batch_size=batch,
                         shuffle=self.shuffle, seed=int(self._rng.integers(2 ** 31)),
-                        validation_data=validation, callbacks=[monitor],
-                        verbose=int(bool(self.verbose)))
+                        validation_data=validation)
+        return FitPlan(X, Y, rows, fit_args, Monitor(self, X.shape[0], validation, incremental),
+                       incremental)
+
+    def _fit_finish(self, plan):
+        """Everything ``fit`` does after training ``model_`` as ``plan`` says."""
         self._store_weights()
-        if not incremental and not monitor.converged:
+        if not plan.incremental and not plan.monitor.converged:
             warnings.warn(f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached and "
                           f"the optimization hasn't converged yet; raise max_iter or "
-                          f"learning_rate_init", ConvergenceWarning, stacklevel=3)
+                          f"learning_rate_init", ConvergenceWarning, stacklevel=4)
         return self
 
     def _build(self, X, n_out, loss, l1, l2):
@@ -105,7 +131,7 @@ class GradientEstimator(BaseEstimator):
         except ValueError as exc:
             raise ValueError(f"early_stopping=True cannot hold out validation_fraction="
                              f"{self.validation_fraction} of {X.shape[0]} samples: {exc}") from None
-        return X[train], Y[train], (X[val], Y[val])
+        return X[train], Y[train], (X[val], Y[val]), train
 
     def _penalty(self, n_samples, batch):
         """sklearn's MLP penalty ``alpha/2 * ||W||² / batch`` on every batch's mean loss."""
