@@ -143,9 +143,15 @@ def _epoch(engine, live, validation, classification):
             columns.append(("val_accuracy", val_accuracy.tolist()))
     columns.append(("lr", opts[:, S.OPT_LR].tolist()))
     for lane, t in enumerate(live):
-        if t.error is None:
-            logs = {key: values[lane] for key, values in columns}
-            _callbacks(engine, lane, t, t.model.epoch - 1, logs)
+        if t.error is not None:
+            continue
+        epoch = t.model.epoch - 1
+        if len(t.hooks) == 1:           # only its History: record the logs directly
+            t.history.epoch.append(epoch)
+            for key, values in columns:
+                t.history.history.setdefault(key, []).append(values[lane])
+        else:
+            _callbacks(engine, lane, t, epoch, {key: values[lane] for key, values in columns})
 
 
 def _callbacks(engine, lane, t, epoch, logs):

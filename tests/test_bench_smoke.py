@@ -145,3 +145,20 @@ def test_max_samples_shrinks_every_workload_for_smoke_runs():
     assert all(wl.n_samples == 20 and wl.check_epochs == 1 for wl in plans)
     with pytest.raises(SystemExit):
         main(["--max-samples", "0"])
+
+
+def test_population_group_rows_train_the_same_members(monkeypatch):
+    """fastnn bench --population's rows (4 tiny members here): one train_many call and a loop of
+    fits end at the same weights; the report lists the issue's targets."""
+    from fastnn.bench import population, population_suite
+    rows = [population.measure_population(impl, "pop-tiny", repeats=1, members=4)
+            for impl in ("fastnn-population", "fastnn-one-by-one")]
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert rows[0]["check"]["mean_loss"] == pytest.approx(rows[1]["check"]["mean_loss"],
+                                                          rel=1e-5)
+    assert rows[0]["epochs"] == MAIN["tiny"].check_epochs
+    results = {"machine": {"cpu": "test", "gemm_float32": {"peak_gflops": 100.0}},
+               "rows": rows, "loadavg": {"start": [0, 0, 0], "end": [0, 0, 0]}}
+    text = population_suite.markdown(results)
+    assert "| 256 tiny: train_many vs one fit at a time |" in text
+    assert "| 256 tiny: train_many vs JAX vmap + lax.scan | not measured | 3 | no |" in text

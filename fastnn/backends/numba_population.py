@@ -66,6 +66,7 @@ class PopulationEngine:
         self._rows = list(rows)
         longest = max(X.shape[0] if r is None else len(r) for r in self._rows)
         self._orders = np.zeros((2, M, longest), np.int64)
+        self._given = [None] * M
         self._lane_i = np.zeros((2, M), np.int64)
         self._lane_f = np.ascontiguousarray(np.stack(
             [np.stack([s.l1 for s in specs], axis=1), np.stack([s.l2 for s in specs], axis=1),
@@ -101,8 +102,10 @@ class PopulationEngine:
             self._kind = int(opts[m, S.OPT_CODE])
             n = order.shape[0]
             counts[m] = n
-            self._orders[0, m, :n] = order
-            self._orders[1, m, :n] = order if self._rows[m] is None else self._rows[m][order]
+            if order is not self._given[m]:     # fit passes the same order when not shuffling
+                self._given[m] = order
+                self._orders[0, m, :n] = order
+                self._orders[1, m, :n] = order if self._rows[m] is None else self._rows[m][order]
         lane_steps[:] = steps
         self._run(self._train, K.TRAIN, self._X, self._Y, self._orders,
                   np.ascontiguousarray(opts, dtype=np.float64), np.asarray(seeds, np.uint64),
