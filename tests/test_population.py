@@ -12,6 +12,9 @@ from fastnn.population import PopulationSplitWarning, member_model
 
 TOL = {"float64": 1e-10, "float32": 2e-4}      # the back-end suite's tolerances
 EPOCHS, BATCH = 3, 8
+# Dropout and a penalty in a config make its population use the kernel most tests use (each new
+# combination of activations, loss, dropout, penalty and optimizer kind is a kernel to compile).
+SAME_KERNEL = {"l2": 1e-4, "dropout": 0.1}
 
 
 def _data(rng, n=70):
@@ -120,8 +123,9 @@ def test_a_population_of_one_is_fit_on_the_template(any_backend, rng):
     backend = any_backend
     X, y = _data(rng)
     template = _template(backend)
-    pop = fastnn.train_many(template, X, y, [{}], epochs=EPOCHS, batch_size=BATCH, seed=5)
-    alone = _template(backend)
+    pop = fastnn.train_many(template, X, y, [SAME_KERNEL], epochs=EPOCHS, batch_size=BATCH,
+                            seed=5)
+    alone = member_model(_template(backend), SAME_KERNEL, X)
     history = alone.fit(X, y, epochs=EPOCHS, batch_size=BATCH, seed=5)
     np.testing.assert_allclose(pop[0].params, alone.params, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(pop.histories[0]["loss"], history.history["loss"], rtol=1e-10)
@@ -143,11 +147,11 @@ def test_members_do_not_depend_on_their_neighbours(rng):
 def test_per_member_epochs_and_early_stopping_callbacks(rng):
     X, y = _data(rng)
     template = _template("numba")
-    configs = [{"seed": 0, "shuffle_seed": 0, "epochs": 2},
-               {"seed": 1, "shuffle_seed": 1, "epochs": 6, "lr": 0.5,
+    configs = [{"seed": 0, "shuffle_seed": 0, "epochs": 2, **SAME_KERNEL},
+               {"seed": 1, "shuffle_seed": 1, "epochs": 6, "lr": 0.5, **SAME_KERNEL,
                 "callbacks": [callbacks.EarlyStopping("loss", patience=0,
                                                       restore_best_weights=True)]},
-               {"seed": 2, "shuffle_seed": 2, "epochs": 4}]
+               {"seed": 2, "shuffle_seed": 2, "epochs": 4, **SAME_KERNEL}]
     pop = fastnn.train_many(template, X, y, configs, batch_size=BATCH)
     for i, config in enumerate(configs):
         if "callbacks" in config:       # a fresh callback for the fit alone
@@ -163,8 +167,9 @@ def test_per_member_epochs_and_early_stopping_callbacks(rng):
 def test_a_diverging_member_keeps_its_last_finite_weights_and_the_others_train(rng):
     X, y = _data(rng)
     X[:, 0] *= 1e3
-    template = _template("numba", optimizer=optim.SGD(lr=0.01))
-    configs = [{"seed": 0, "shuffle_seed": 0}, {"seed": 1, "shuffle_seed": 1, "lr": 1e300}]
+    template = _template("numba", optimizer=optim.SGD(lr=0.01, momentum=0.9, nesterov=True))
+    configs = [{"seed": 0, "shuffle_seed": 0, **SAME_KERNEL},
+               {"seed": 1, "shuffle_seed": 1, "lr": 1e300, **SAME_KERNEL}]
     with pytest.warns(RuntimeWarning, match=r"1 of 2 members diverged \(configs \[1\]\)"):
         pop = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH)
     assert pop.errors[0] is None and isinstance(pop.errors[1], fastnn.DivergenceError)
@@ -178,7 +183,8 @@ def test_a_diverging_member_keeps_its_last_finite_weights_and_the_others_train(r
 def test_population_results(rng):
     X, y = _data(rng)
     template = _template("numba")
-    configs = [{"seed": s, "shuffle_seed": s, "lr": lr} for s in range(2) for lr in (1e-3, 3e-2)]
+    configs = [{"seed": s, "shuffle_seed": s, "lr": lr, **SAME_KERNEL} for s in range(2)
+               for lr in (1e-3, 3e-2)]
     pop = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH,
                             validation_data=(X, y))
     assert pop.predict(X).shape == (4, len(X), 3)
@@ -277,4 +283,27 @@ def test_no_warning_when_every_member_shares_the_kernel(rng):
     X, y = _data(rng)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fastnn.train_many(_template("numba"), X, y, [{"seed": 0}, {"seed": 1}], epochs=1)
+        fastnn.train_many(_template("numba"), X, y, [dict(SAME_KERNEL, seed=s) for s in range(2)],
+                          epochs=1)
+
+
+def test_blocks_of_members_on_several_threads_give_the_same_members(rng, monkeypatch):
+    from fastnn.backends import numba_population
+    X, y = _data(rng)
+    template = _template("numba")
+    configs = _configs(rng, len(X)) * 2
+    one = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH,
+                            validation_data=(X, y))
+    monkeypatch.setattr(numba_population, "BLOCK_MIN_LANES", 2)
+    monkeypatch.setattr(numba_population, "BLOCK_MIN_WORK", 1)
+    assert numba_population.blocks_for(template._spec(), 8, 70, 3) == 3
+    fastnn.set_num_threads(3)
+    try:
+        blocked = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH,
+                                    validation_data=(X, y))
+    finally:
+        fastnn.set_num_threads("auto")
+    for a, b in zip(one, blocked):
+        np.testing.assert_array_equal(a.params, b.params)
+    assert one.histories == blocked.histories
+    np.testing.assert_array_equal(one.predict(X), blocked.predict(X))

@@ -108,7 +108,14 @@ def population_engine(name, specs, params, states, X, Y, rows, batch_size):
     their own ``Engine`` run member by member."""
     module = get_backend(name)
     if resolve(name) == "numba":
-        from . import numba_population
-        return numba_population.PopulationEngine(specs, params, states, X, Y, rows, batch_size)
+        from .. import _threads
+        from . import numba_population as NP
+        setting = _threads.get_num_threads()
+        cores = _threads.available_cores() if setting == _threads.AUTO else setting
+        n_rows = max(X.shape[0] if r is None else len(r) for r in rows)
+        blocks = NP.blocks_for(specs[0], len(specs), n_rows, cores)
+        if blocks > 1:
+            return NP.BlockedEngine(blocks, specs, params, states, X, Y, rows, batch_size)
+        return NP.PopulationEngine(specs, params, states, X, Y, rows, batch_size)
     from ._member_loop import PopulationEngine
     return PopulationEngine(module, specs, params, states, X, Y, rows, batch_size)

@@ -364,11 +364,16 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                 t = steps[m] + batch + 1
                 h[H_LR, m], h[H_WD, m] = lr, opts[m, S.OPT_WEIGHT_DECAY]
                 h[H_EPS, m], h[H_MU, m] = opts[m, S.OPT_EPS], opts[m, S.OPT_MOMENTUM]
-                h[H_B1, m], h[H_1B1, m], h[H_B2, m], h[H_1B2, m] = b1, 1 - b1, b2, 1 - b2
-                h[H_STEP, m], h[H_BC2, m] = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
-                h[H_CLR, m] = lr / (1 + (t - 1) * opts[m, S.OPT_LR_DECAY])
-                h[H_ALPHA, m], h[H_1ALPHA, m] = opts[m, S.OPT_ALPHA], 1 - opts[m, S.OPT_ALPHA]
-                h[H_NESTEROV, m] = opts[m, S.OPT_NESTEROV]
+                if kind == S.ADAM:      # only what the update loop reads (pow is slow)
+                    h[H_B1, m], h[H_1B1, m], h[H_B2, m], h[H_1B2, m] = b1, 1 - b1, b2, 1 - b2
+                    h[H_STEP, m], h[H_BC2, m] = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
+                elif kind == S.ADAGRAD:
+                    h[H_CLR, m] = lr / (1 + (t - 1) * opts[m, S.OPT_LR_DECAY])
+                elif kind == S.RMSPROP:
+                    h[H_ALPHA, m] = opts[m, S.OPT_ALPHA]
+                    h[H_1ALPHA, m] = 1 - opts[m, S.OPT_ALPHA]
+                else:
+                    h[H_NESTEROV, m] = opts[m, S.OPT_NESTEROV]
                 h[H_ON, m] = 1.0 if rows_of[m] > 0 else 0.0
             lr, wd, eps, mu, on = h[H_LR], h[H_WD], h[H_EPS], h[H_MU], h[H_ON]
             for q in range(params.shape[0] // M):

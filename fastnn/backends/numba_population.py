@@ -163,3 +163,74 @@ class PopulationEngine:
         out = np.empty((self.n_members, X.shape[0], self._spec.n_out), self._dtype)
         self._shared_pass(K.OUTPUTS, X, self._no_y, out)
         return out
+
+
+# --- blocks of members across cores -----------------------------------------------------------
+
+BLOCK_MIN_LANES = 16            # members per block at least (one AVX-512 register of float32)
+BLOCK_MIN_WORK = 2_000_000      # multiply-adds per block and epoch that pay for a thread hand-off
+
+
+def blocks_for(spec, n_members, n_rows, cores):
+    """How many blocks of members to train on separate cores: as many as ``cores`` while each
+    block keeps BLOCK_MIN_LANES members and BLOCK_MIN_WORK multiply-adds per epoch (the blocks
+    meet once per epoch, so a block's epoch must outweigh waking a thread)."""
+    sizes = [int(s) for s in spec.sizes]
+    per_row = 3 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    work = per_row * n_rows * n_members
+    return max(1, min(cores, n_members // BLOCK_MIN_LANES, work // BLOCK_MIN_WORK))
+
+
+class BlockedEngine:
+    """Contiguous blocks of members, each a :class:`PopulationEngine`, their epochs run on a
+    thread each (the kernels release the GIL); members do not interact, so the results are the
+    same as one engine's."""
+
+    def __init__(self, n_blocks, specs, params, states, X, Y, rows, batch_size):
+        from concurrent.futures import ThreadPoolExecutor
+        M = len(specs)
+        bounds = np.linspace(0, M, n_blocks + 1).astype(int)
+        self._ranges = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+        self._blocks = [PopulationEngine(specs[r.start:r.stop], params[r.start:r.stop],
+                                         states[r.start:r.stop], X, Y, rows[r.start:r.stop],
+                                         batch_size) for r in self._ranges]
+        self._where = [(b, m - r.start) for b, r in enumerate(self._ranges) for m in r]
+        self._pool = ThreadPoolExecutor(max_workers=n_blocks, thread_name_prefix="fastnn-block")
+        self.n_members = M
+
+    def _each(self, call):
+        return list(self._pool.map(call, range(len(self._blocks))))
+
+    def epoch(self, orders, opts, steps, seeds):
+        def one(b):
+            r = self._ranges[b]
+            return self._blocks[b].epoch(orders[r.start:r.stop], opts[r.start:r.stop],
+                                         steps[r.start:r.stop], seeds[r.start:r.stop])
+        parts = self._each(one)
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(2))
+
+    def finite(self):
+        return np.concatenate([block.finite() for block in self._blocks])
+
+    def snapshot(self):
+        for block in self._blocks:
+            block.snapshot()
+
+    def restore(self, m):
+        b, lane = self._where[m]
+        self._blocks[b].restore(lane)
+
+    def get(self, m):
+        b, lane = self._where[m]
+        return self._blocks[b].get(lane)
+
+    def put(self, m, params):
+        b, lane = self._where[m]
+        self._blocks[b].put(lane, params)
+
+    def evaluate(self, X, Y):
+        parts = self._each(lambda b: self._blocks[b].evaluate(X, Y))
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(2))
+
+    def forward(self, X):
+        return np.concatenate(self._each(lambda b: self._blocks[b].forward(X)))
