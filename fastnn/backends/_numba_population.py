@@ -61,6 +61,11 @@ def supported(spec) -> bool:
 def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
     """The compiled population kernel of one specialisation (see :func:`specialisation`)."""
     parametric = acts.PRELU
+    # Plain booleans of the closure: Numba prunes ``if flag:`` on them before typing, so each
+    # kernel compiles one loss and one update loop (the per-kind work is most of its size).
+    softmax, mse, bce = loss == S.SOFTMAX_CE, loss == S.MSE, loss == S.BCE
+    sgd, adagrad, rmsprop, adam = (kind == S.SGD, kind == S.ADAGRAD, kind == S.RMSPROP,
+                                   kind == S.ADAM)
 
     @njit
     def run(ints, net, netf, lane_f, params, state, grad, X, Y, orders, lane_i, opts, seeds,
@@ -167,7 +172,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                 elif c3 >= 0 and code == c3:
                     for q in range(size):
                         Al[q] = forward_rule(c3, Zl[q], alpha)
-                elif prelu and code == acts.PRELU:
+                elif prelu and code == parametric:
                     slopes = params[net[layer, P_OFF]:net[layer, P_OFF] + mo * M]
                     for i in range(slots):
                         for j in range(mo):
@@ -196,7 +201,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                 o = Out[i * n_out * M:(i + 1) * n_out * M]
                 yv = Yb[i * n_out * M:(i + 1) * n_out * M]
                 dv = Dl[i * n_out * M:(i + 1) * n_out * M]
-                if loss == S.SOFTMAX_CE:
+                if softmax:
                     for m in range(M):
                         big[m] = o[m]
                         ybig[m] = yv[m]
@@ -241,12 +246,12 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                             y = yv[j * M + m]
                             valid = i < rows_of[m]
                             w8 = scale[m] if valid else 0.0
-                            if loss == S.MSE:
+                            if mse:
                                 d = z - y
                                 part[m] += 0.5 * d * d if valid else 0.0
                                 if with_grad:
                                     dv[j * M + m] = w8 * d
-                            elif loss == S.BCE:
+                            elif bce:
                                 e = math.exp(-abs(z))
                                 part[m] += max(z, 0.0) - z * y + math.log1p(e) if valid else 0.0
                                 if with_grad:
@@ -295,7 +300,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                 elif c3 >= 0 and code == c3:
                     for q in range(size):
                         Dl[q] *= grad_rule(c3, Zl[q], Al[q], alpha)
-                elif prelu and code == acts.PRELU:
+                elif prelu and code == parametric:
                     slopes = params[net[layer, P_OFF]:net[layer, P_OFF] + mo * M]
                     g_slopes = grad[net[layer, P_OFF]:net[layer, P_OFF] + mo * M]
                     for q in range(mo * M):
@@ -364,12 +369,12 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                 t = steps[m] + batch + 1
                 h[H_LR, m], h[H_WD, m] = lr, opts[m, S.OPT_WEIGHT_DECAY]
                 h[H_EPS, m], h[H_MU, m] = opts[m, S.OPT_EPS], opts[m, S.OPT_MOMENTUM]
-                if kind == S.ADAM:      # only what the update loop reads (pow is slow)
+                if adam:      # only what the update loop reads (pow is slow)
                     h[H_B1, m], h[H_1B1, m], h[H_B2, m], h[H_1B2, m] = b1, 1 - b1, b2, 1 - b2
                     h[H_STEP, m], h[H_BC2, m] = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
-                elif kind == S.ADAGRAD:
+                elif adagrad:
                     h[H_CLR, m] = lr / (1 + (t - 1) * opts[m, S.OPT_LR_DECAY])
-                elif kind == S.RMSPROP:
+                elif rmsprop:
                     h[H_ALPHA, m] = opts[m, S.OPT_ALPHA]
                     h[H_1ALPHA, m] = 1 - opts[m, S.OPT_ALPHA]
                 else:
@@ -381,7 +386,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                 g = grad[q * M:(q + 1) * M]
                 s0 = state[0, q * M:(q + 1) * M]
                 s1 = state[1, q * M:(q + 1) * M]
-                if kind == S.SGD:
+                if sgd:
                     nesterov = h[H_NESTEROV]
                     for m in range(M):
                         gm = g[m] + wd[m] * p[m]
@@ -391,7 +396,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                         new = p[m] - lr[m] * step
                         p[m] = new if on[m] != 0 else p[m]
                         s0[m] = buf if on[m] != 0 and mu[m] != 0 else s0[m]
-                elif kind == S.ADAGRAD:
+                elif adagrad:
                     clr = h[H_CLR]
                     for m in range(M):
                         gm = g[m] + wd[m] * p[m]
@@ -399,7 +404,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                         new = p[m] - clr[m] * gm / (np.sqrt(acc2) + eps[m])
                         p[m] = new if on[m] != 0 else p[m]
                         s0[m] = acc2 if on[m] != 0 else s0[m]
-                elif kind == S.RMSPROP:
+                elif rmsprop:
                     alpha, one_minus_alpha = h[H_ALPHA], h[H_1ALPHA]
                     for m in range(M):
                         gm = g[m] + wd[m] * p[m]
