@@ -307,3 +307,19 @@ def test_blocks_of_members_on_several_threads_give_the_same_members(rng, monkeyp
         np.testing.assert_array_equal(a.params, b.params)
     assert one.histories == blocked.histories
     np.testing.assert_array_equal(one.predict(X), blocked.predict(X))
+
+
+def test_wider_networks_train_member_by_member_on_numba_and_still_equal_fit(rng):
+    """Past LANES_MAX_PRODUCT each member's own BLAS products are faster than the lanes; the
+    population then runs numba_cpu's kernel member by member, with the same results."""
+    from fastnn.backends import numba_population
+    X, y = _data(rng)
+    template = fastnn.Sequential([fastnn.Dense(32, activation="relu"), fastnn.Dropout(0.0),
+                                  fastnn.Dense(16, activation="relu"), fastnn.Dense(3)],
+                                 input_dim=3)
+    template.compile("softmax_cross_entropy", optim.Adam(lr=0.01), backend="numba",
+                     dtype="float64", seed=1)
+    assert not numba_population.in_lanes(template._spec())
+    configs = _configs(rng, len(X))
+    pop = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH)
+    _assert_members_equal_fits(pop, template, configs, X, y, 1e-12)
