@@ -23,13 +23,20 @@ EVAL_ROWS = 64        # row slots per batch when computing outputs and losses
 # 64 members, batch 10, one core: w = 16 lanes 4.5M model-samples/s vs 4.0M; w = 24 even
 # (2.8M); w = 32 1.4M vs 3.2M; the 2-64-64-3 bench population 0.52M vs 1.9M.
 LANES_MAX_PRODUCT = 400
+# ... and the most bytes one layer's batch buffer (rows x width x members) may take: the lanes
+# multiply the working set by the members, and past the L2 cache (2 MiB a core here) it streams
+# from memory (36 members of 2-64-3, batch 200, float64: 3.7 MB a buffer, lanes 44 ms an epoch
+# against 22 ms member by member).
+LANES_MAX_BYTES = 1 << 20
 
 
-def in_lanes(spec) -> bool:
+def in_lanes(spec, batch_size=1, n_members=1, itemsize=4) -> bool:
     """Whether the population kernel trains this network (else numba_cpu's, member by member):
-    at most SLOTS distinct activations and no layer wider than LANES_MAX_PRODUCT."""
+    at most SLOTS distinct activations, no layer wider than LANES_MAX_PRODUCT and a batch buffer
+    within LANES_MAX_BYTES."""
     widest = max(int(a) * int(b) for a, b in zip(spec.sizes[:-1], spec.sizes[1:]))
-    return K.supported(spec) and widest <= LANES_MAX_PRODUCT
+    buffer = batch_size * int(spec.sizes.max()) * n_members * itemsize
+    return K.supported(spec) and widest <= LANES_MAX_PRODUCT and buffer <= LANES_MAX_BYTES
 
 
 def _read_only(a):
@@ -61,7 +68,7 @@ class PopulationEngine:
     :mod:`fastnn.backends._member_loop`)."""
 
     def __new__(cls, specs, params, states, X, Y, rows, batch_size):
-        if not in_lanes(specs[0]):
+        if not in_lanes(specs[0], batch_size, len(specs), params.dtype.itemsize):
             from . import numba_cpu
             return MemberLoop(numba_cpu, specs, params, states, X, Y, rows, batch_size)
         return super().__new__(cls)
