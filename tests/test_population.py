@@ -323,3 +323,24 @@ def test_wider_networks_train_member_by_member_on_numba_and_still_equal_fit(rng)
     configs = _configs(rng, len(X))
     pop = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH)
     _assert_members_equal_fits(pop, template, configs, X, y, 1e-12)
+
+
+def test_population_queries_refuse_what_they_cannot_answer(rng):
+    X, y = _data(rng)
+    template = _template("numpy")
+    other = fastnn.Sequential([fastnn.Dense(4, activation="relu"), fastnn.Dense(4)], input_dim=3)
+    other.compile("softmax_cross_entropy", "adam", backend="numpy", dtype="float64", seed=1)
+    with pytest.warns(PopulationSplitWarning):
+        pop = fastnn.train_many(template, X, y, [{"seed": 0}, {"model": other}], epochs=1,
+                                batch_size=BATCH)
+    with pytest.raises(ValueError, match=r"mode must be 'auto', 'min' or 'max', got 'lowest'"):
+        pop.best_index("loss", mode="lowest")
+    with pytest.raises(ValueError, match=r"metric 'val_loss' is not in the histories; they have "
+                                         r"\['accuracy', 'loss', 'lr'\] \(pass validation_data="):
+        pop.best("val_loss")
+    with pytest.raises(ValueError, match=r"the members have different output widths \[3, 4\]; "
+                                         r"predict with each group of Population.groups"):
+        pop.predict(X)
+    pop.histories[0]["loss"][-1] = pop.histories[1]["loss"][-1] = float("nan")
+    with pytest.raises(ValueError, match=r"no member logged a finite 'loss'"):
+        pop.best("loss")

@@ -147,3 +147,9 @@ def test_n_workers_starts_a_local_cluster(problem):
     _same(local, fastnn.train_many(net, X, y, configs[:2], epochs=2, n_workers=1))
     with pytest.raises(ValueError, match=r"n_workers must be a positive integer, got 0"):
         fastnn.train_many(net, X, y, configs, n_workers=0)
+
+
+def test_chunk_size_must_be_a_positive_integer(client, problem):
+    net, X, y, configs = problem
+    with pytest.raises(ValueError, match=r"chunk_size must be a positive integer, got 0"):
+        fastnn.train_many(net, X, y, configs, client=client, chunk_size=0)
