@@ -117,7 +117,8 @@ def junit_counts(path):
     for case in root.iter("testcase"):
         for bad in list(case.findall("failure")) + list(case.findall("error")):
             message = (bad.get("message") or bad.text or "").strip().splitlines()
-            failed.append(f"{case.get('classname')}::{case.get('name')}: {message[0][:300] if message else ''}")
+            detail = message[0][:300] if message else ""
+            failed.append(f"{case.get('classname')}::{case.get('name')}: {detail}")
     return {**counts, "failed": failed}
 
 
@@ -195,7 +196,8 @@ class Check:
         cublas = (env.get("cupy") or {}).get("cublas_status") or [False, "CuPy not importable"]
         torch = env.get("torch") or {}
         for what, ok, why in (
-                ("nvidia-smi", "error" not in env.get("nvidia_smi", {}), env.get("nvidia_smi", {}).get("error")),
+                ("nvidia-smi", "error" not in env.get("nvidia_smi", {}),
+                 env.get("nvidia_smi", {}).get("error")),
                 ("fastnn's cuda back end", backend[0], backend[1]),
                 ("cuBLAS through CuPy (wide layers use the tiled kernels)", cublas[0], cublas[1]),
                 ("PyTorch CUDA (the torch-cuda rows)", torch.get("cuda_available"),
@@ -335,7 +337,8 @@ def _tuning_lines(tuning):
              _epoch(r.get("tiled")), _epoch(r.get("default")), _epoch(r.get("cublas"))]
             for r in tuning.get("gemm", [])]
     if rows:
-        lines += ["Tiled products vs cuBLAS per layer (`GEMM_MIN_WORK`; default layers: G cuBLAS, t tiled):", ""]
+        lines += ["Tiled products vs cuBLAS per layer (`GEMM_MIN_WORK`; default layers: G cuBLAS, "
+                  "t tiled):", ""]
         lines += _table(["net", "batch", "default layers", "all tiled", "default", "all cuBLAS"], rows) + [""]
     return lines
 
@@ -348,7 +351,8 @@ def _brief(probe):
 def _env_lines(env):
     versions = env.get("versions", {})
     lines = ["## Environment", "",
-             "- " + ", ".join(f"{k} {v}" for k, v in versions.items() if v) if isinstance(versions, dict) else "",
+             ("- " + ", ".join(f"{k} {v}" for k, v in versions.items() if v)
+              if isinstance(versions, dict) else ""),
              f"- numba-cuda: {_brief(env.get('numba_cuda'))}", f"- CuPy: {_brief(env.get('cupy'))}",
              f"- PyTorch: {_brief(env.get('torch'))}",
              f"- CPU: {env.get('cpu')}, {env.get('logical_cpus')} logical", ""]
@@ -361,7 +365,8 @@ def markdown(data):
     """The check's summary as markdown: parts, tests, benchmark, tuning, environment."""
     gpu = (data.get("env", {}).get("numba_cuda") or {}).get("device", "no GPU found")
     lines = [f"# fastnn GPU check: {gpu}", "",
-             f"Created {data['created']}, budget {data['budget_s']:g} s, took {data.get('elapsed_s', 0):.0f} s"
+             f"Created {data['created']}, budget {data['budget_s']:g} s, "
+             f"took {data.get('elapsed_s', 0):.0f} s"
              f"{', tiny (smoke) run' if data['tiny'] else ''}.", ""]
     lines += [f"- {note}" for note in data["notes"]] + ([""] if data["notes"] else [])
     rows = [[name, part["status"], f"{part['seconds']:.0f}", f"{part.get('limit_s', 0):.0f}",

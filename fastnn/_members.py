@@ -18,7 +18,7 @@ from . import _spec as S
 from . import activations as acts
 from . import callbacks as cb
 from . import optim
-from .layers import Dense, Dropout, from_config
+from .layers import Dropout, from_config
 from .model import Sequential
 
 # key -> what it means (also the "expected" part of type errors).
@@ -57,7 +57,9 @@ class Member:
     """One network of a population: the model ``fit`` would start from and ``fit``'s arguments.
 
     ``rows`` are the member's training rows in the population's ``X`` (None: all of them);
-    ``label`` names it in messages (default ``configs[index]``).
+    ``label`` names it in messages (default ``configs[index]``); ``weights`` are the sample
+    weights of its training rows, in the order of ``rows`` (None: unweighted), as ``fit``'s
+    ``sample_weight``.
     """
 
     index: int
@@ -70,6 +72,7 @@ class Member:
     callbacks: list = field(default_factory=list)
     shuffle: bool = True
     label: str = ""
+    weights: np.ndarray | None = None
 
     def __post_init__(self):
         self.label = self.label or f"configs[{self.index}]"
@@ -245,11 +248,22 @@ def group_key(m: Member, backend):
         "activations": ", ".join(acts.BY_CODE[int(c)].name for c in spec.act)
         + "".join(f" (alpha {a:g})" for a in spec.act_alpha if a),
         "loss": m.model.loss,
+        "trained biases": _biases(spec.train_bias),
+        "penalty": "divided by each batch's weight sum" if spec.penalty_per_weight
+        else "added as it is",
         "optimizer kind": type(m.model.optimizer).__name__,
         "dtype": np.dtype(m.model.dtype).name,
         "back end": backend or m.model.backend,
         "batch size": "full" if m.batch_size is None else str(m.batch_size),
     }
+
+
+def _biases(train_bias):
+    if train_bias.all():
+        return "all"
+    if not train_bias.any():
+        return "none"
+    return "layers " + ", ".join(str(i) for i in np.flatnonzero(train_bias))
 
 
 def group(members, backend):

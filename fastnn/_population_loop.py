@@ -104,9 +104,11 @@ def train(members, X, Y, backend, batch_size, validation, progress=None):
 
 def _engine(backend, tracks, X, Y, batch):
     models = [t.model for t in tracks]
+    weights = [t.member.weights for t in tracks]
     return backends.population_engine(
         backend, [t.member.spec for t in tracks], np.stack([m.params for m in models]),
-        np.stack([m.opt_state for m in models]), X, Y, [t.member.rows for t in tracks], batch)
+        np.stack([m.opt_state for m in models]), X, Y, [t.member.rows for t in tracks], batch,
+        weights if any(w is not None for w in weights) else None)
 
 
 def _epoch(engine, live, validation, classification):

@@ -91,8 +91,8 @@ def _train_chunk(template, X, y, configs, indices, kwargs):
 
 
 def _train_members_chunk(members, X, Y):
-    from .population import train_members
     from ._population_loop import Result
+    from .population import train_members
     pop = train_members(members, X, Y, [{}] * len(members), warn=False)
     results = [Result(m.index, model, history, error, callbacks) for m, model, history, error,
                callbacks in zip(members, pop.members, pop.histories, pop.errors, pop.callbacks)]

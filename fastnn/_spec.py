@@ -13,14 +13,20 @@ Parameter layout in the flat buffer, layer after layer::
 Forward pass of layer ``l`` on a batch: ``Z = D_l(A_{l-1}) @ W_l + b_l`` and ``A_l = f_l(Z)``, where
 ``D_l`` is inverted dropout with rate ``drop[l]`` (training only).  The last layer's ``Z`` are the
 network outputs; the loss applies softmax/sigmoid itself.
+
+The loss of a batch ``B`` with sample weights ``w`` (all 1 when none are given) is the weighted mean
+``sum_B w_i l_i / sum_B w_i`` plus the penalty ``P(W) = sum_l l1_l |W_l|_1 + l2_l ||W_l||^2``, or,
+with ``penalty_per_weight`` (scikit-learn's MLP rule), plus ``P(W) / sum_B w_i``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from . import activations as _activations
+from . import losses as _losses
 
 # Activation codes: the registry in fastnn.activations is their single source.
 IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, PRELU = (
@@ -30,16 +36,10 @@ ACTIVATIONS = {name: activation.code for name, activation in _activations.NAMES.
 # Default of the activation's scalar parameter: leaky-ReLU slope, ELU alpha, PReLU initial slope.
 ACTIVATION_DEFAULT_ALPHA = {a.code: a.alpha for a in _activations.BY_CODE if a.alpha is not None}
 
-# Loss codes.
-MSE, BCE, SOFTMAX_CE, HINGE = range(4)
-LOSSES = {
-    "mse": MSE, "mean_squared_error": MSE,
-    "binary_cross_entropy": BCE, "bce": BCE,
-    "softmax_cross_entropy": SOFTMAX_CE, "categorical_cross_entropy": SOFTMAX_CE,
-    "cross_entropy": SOFTMAX_CE,
-    "hinge": HINGE,
-}
-CLASSIFICATION_LOSSES = (BCE, SOFTMAX_CE, HINGE)
+# Loss codes: the registry in fastnn.losses is their single source.
+MSE, BCE, SOFTMAX_CE, HINGE = _losses.MSE, _losses.BCE, _losses.SOFTMAX_CE, _losses.HINGE
+LOSSES = {name: loss.code for name, loss in _losses.NAMES.items()}
+CLASSIFICATION_LOSSES = tuple(loss.code for loss in _losses.BY_CODE if loss.classification)
 
 # Optimizer codes and the slots of the float64 hyper-parameter vector ``opt`` the kernels read.
 SGD, ADAGRAD, RMSPROP, ADAM = range(4)
@@ -79,6 +79,12 @@ class NetSpec:
         Loss code.
     n_params : int
         Length of the flat parameter buffer.
+    train_bias : float64 array (L,)
+        1 where the layer's bias is trained, 0 where its loss gradient is zero, so it keeps its
+        value unless weight decay shrinks it (``fit_intercept=False`` keeps a zero bias).
+    penalty_per_weight : bool
+        Divide the L1/L2 penalty by each batch's weight sum (its row count without sample
+        weights), as scikit-learn's MLPs do, instead of adding it as it is.
     """
 
     sizes: np.ndarray
@@ -92,6 +98,12 @@ class NetSpec:
     drop: np.ndarray
     loss: int
     n_params: int
+    train_bias: Any = None          # float64 (L,); None: every bias trained
+    penalty_per_weight: bool = False
+
+    def __post_init__(self):
+        if self.train_bias is None:
+            object.__setattr__(self, "train_bias", np.ones(len(self.act), np.float64))
 
     @property
     def n_layers(self) -> int:
@@ -105,13 +117,13 @@ class NetSpec:
     def n_out(self) -> int:
         return int(self.sizes[-1])
 
-    def truncated(self, n_layers: int) -> "NetSpec":
+    def truncated(self, n_layers: int) -> NetSpec:
         """The network cut after its first ``n_layers`` layers, on the same flat buffer (same
         offsets and ``n_params``): its outputs are the activations of layer ``n_layers - 1``."""
         return NetSpec(self.sizes[:n_layers + 1], self.act[:n_layers], self.act_alpha[:n_layers],
                        self.w_off[:n_layers], self.b_off[:n_layers], self.p_off[:n_layers],
                        self.l1[:n_layers], self.l2[:n_layers], self.drop[:n_layers], self.loss,
-                       self.n_params)
+                       self.n_params, self.train_bias[:n_layers], self.penalty_per_weight)
 
     def arrays(self) -> tuple:
         """The spec as the positional argument tuple the compiled kernels take."""

@@ -7,12 +7,14 @@ A callback sees the model as ``self.model`` and the epoch's metrics as ``logs``
 from __future__ import annotations
 
 import math
+import time
+from typing import Any
 
 
 class Callback:
     """Base class; override the hooks you need."""
 
-    model = None
+    model: Any = None
 
     def set_model(self, model):
         self.model = model
@@ -44,15 +46,24 @@ class History(Callback):
 
 
 class LambdaCallback(Callback):
-    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``.
+
+    ``on_train_begin`` and ``on_train_end`` are called with no argument."""
 
     def __init__(self, on_train_begin=None, on_epoch_end=None, on_train_end=None):
-        if on_train_begin:
-            self.on_train_begin = on_train_begin
-        if on_epoch_end:
-            self.on_epoch_end = on_epoch_end
-        if on_train_end:
-            self.on_train_end = on_train_end
+        self._begin, self._epoch_end, self._end = on_train_begin, on_epoch_end, on_train_end
+
+    def on_train_begin(self, logs=None):
+        if self._begin:
+            self._begin()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._epoch_end:
+            self._epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        if self._end:
+            self._end()
 
 
 class EarlyStopping(Callback):
@@ -120,7 +131,8 @@ class ProgressBar(Callback):
     """A progress bar over epochs (tqdm) showing the latest metrics; ``fit(verbose=1)`` adds it."""
 
     def __init__(self, epochs, file=None):
-        self.epochs, self.file, self.bar = epochs, file, None
+        self.epochs, self.file = epochs, file
+        self.bar: Any = None
 
     def on_train_begin(self, logs=None):
         from tqdm.auto import tqdm
@@ -135,3 +147,27 @@ class ProgressBar(Callback):
     def on_train_end(self, logs=None):
         if self.bar is not None:
             self.bar.close()
+
+
+class EpochTimer(Callback):
+    """Records the wall time of every epoch end; ``summary()`` describes it in one phrase, the
+    steady speed apart from the first epoch (which includes the one-time JIT compile of the
+    Numba kernels in a fresh install)."""
+
+    def on_train_begin(self, logs=None):
+        self.stamps = [time.perf_counter()]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.stamps.append(time.perf_counter())
+
+    def summary(self) -> str:
+        """E.g. ``300 epochs in 0.31 s (first epoch 0.20 s, including any JIT compile; then
+        2,700 epochs/s)``."""
+        epochs = len(self.stamps) - 1
+        total = self.stamps[-1] - self.stamps[0]
+        if epochs < 2:
+            return f"{epochs} epoch in {total:.2f} s"
+        first = self.stamps[1] - self.stamps[0]
+        rate = (epochs - 1) / max(self.stamps[-1] - self.stamps[1], 1e-9)
+        return (f"{epochs} epochs in {total:.2f} s (first epoch {first:.2f} s, including any "
+                f"JIT compile; then {rate:,.0f} epochs/s)")

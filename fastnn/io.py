@@ -8,37 +8,15 @@ and saving replaces it atomically (:mod:`fastnn._atomic`).
 """
 from __future__ import annotations
 
-import json
-
-import numpy as np
-
-from ._atomic import replacing
-from ._modelfile import FORMAT, VERSION, ModelFileError, read
+from . import backends
+from ._modelfile import ModelFileError, read
+from .model import Sequential
 
 
 def save(model, path):
-    """Write ``model`` (weights, layers, loss, optimizer and its state) to ``path``.
-
-    The file is replaced atomically: concurrent readers and writers only ever see a whole file,
-    and a failed save leaves the old file and no temporary one.
-    """
-    model._require_weights()
-    spec = {
-        "format": FORMAT, "version": VERSION,
-        "input_dim": model.input_dim,
-        "layers": [layer.get_config() for layer in model.layers],
-        "loss": model.loss,
-        "optimizer": model.optimizer.get_config() if model.optimizer else None,
-        "backend": model.backend,
-        "dtype": np.dtype(model.dtype).name,
-        "epoch": model.epoch, "step": model.step,
-    }
-    arrays = {"spec": np.frombuffer(json.dumps(spec).encode(), dtype=np.uint8),
-              "params": model.params}
-    if model.opt_state is not None:
-        arrays["opt_state"] = model.opt_state
-    with replacing(path) as handle:
-        np.savez(handle, **arrays)
+    """Write ``model`` (weights, layers, loss, optimizer and its state) to ``path``; the same
+    as ``model.save(path)``."""
+    model.save(path)
 
 
 def load(path, backend=None):
@@ -48,9 +26,6 @@ def load(path, backend=None):
     ``ValueError``) naming the file and the problem for a truncated, corrupt, foreign, inconsistent
     or newer-version file.  Every size is checked before anything is allocated.
     """
-    from . import backends
-    from .model import Sequential
-
     if backend is not None:
         backends.resolve(backend)       # a bad argument is the caller's error, not the file's
     saved = read(path)
@@ -70,5 +45,4 @@ def load(path, backend=None):
 
 def _usable(name):
     """The saved back end if it works here, else the best available one."""
-    from . import backends
     return name if name in backends.available() else None

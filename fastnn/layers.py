@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
 from . import _spec as S
 from . import activations
+from ._validation import check_number
 
 
 def _glorot_limit(fan_in, fan_out):
@@ -24,15 +25,6 @@ INITIALIZERS = {
     "he_normal": lambda fi, fo, rng: rng.standard_normal((fi, fo)) * math.sqrt(2.0 / fi),
 }
 INITIALIZER_NAMES = sorted(INITIALIZERS) + ["auto"]
-
-
-def _check_rate(value, name, low=0.0, high=math.inf, high_open=False):
-    if not isinstance(value, Real) or isinstance(value, bool) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if value < low or value > high or (high_open and value == high):
-        right = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in [{low}, {high}{right}, got {value!r}")
-    return float(value)
 
 
 class Dense:
@@ -70,7 +62,7 @@ class Dense:
             raise ValueError(f"unknown kernel_initializer {kernel_initializer!r}; "
                              f"expected one of {INITIALIZER_NAMES}")
         self.kernel_initializer = kernel_initializer
-        self.alpha = None if alpha is None else _check_rate(alpha, "alpha", -math.inf)
+        self.alpha = None if alpha is None else float(check_number(alpha, "alpha"))
         if input_dim is not None and (not isinstance(input_dim, Integral) or input_dim < 1):
             raise ValueError(f"input_dim must be a positive integer, got {input_dim!r}")
         self.input_dim = None if input_dim is None else int(input_dim)
@@ -91,7 +83,7 @@ class Dense:
 
     @l1.setter
     def l1(self, value):
-        self._l1 = _check_rate(value, "l1")
+        self._l1 = float(check_number(value, "l1", low=0.0))
 
     @property
     def l2(self) -> float:
@@ -99,7 +91,7 @@ class Dense:
 
     @l2.setter
     def l2(self, value):
-        self._l2 = _check_rate(value, "l2")
+        self._l2 = float(check_number(value, "l2", low=0.0))
 
     @property
     def alpha_value(self) -> float:
@@ -141,7 +133,7 @@ class Dropout:
 
     @rate.setter
     def rate(self, value):
-        self._rate = _check_rate(value, "Dropout rate", 0.0, 1.0, high_open=True)
+        self._rate = float(check_number(value, "Dropout rate", 0.0, 1.0, high_open=True))
 
     def get_config(self) -> dict:
         return {"type": "Dropout", "rate": self.rate}

@@ -1,31 +1,23 @@
 """``Sequential``: a Keras-style stack of Dense and Dropout layers over one flat parameter buffer."""
 from __future__ import annotations
 
-import math
-import sys
-import warnings
+import json
+import threading
+from typing import Any
 
 import numpy as np
 
-from . import _links
+from . import _links, _threads, backends, optim
 from . import _spec as S
-from . import _threads
 from . import _validation as V
-from . import backends, callbacks as cb, optim
+from ._atomic import replacing
+from ._modelfile import FORMAT as FILE_FORMAT
+from ._modelfile import VERSION as FILE_VERSION
 from .layers import Dense, Dropout
+from .session import DivergenceError, Session, training
 
-DTYPES = {"float32": np.float32, "float64": np.float64}
-
-
-class DivergenceError(FloatingPointError):
-    """The training loss became NaN or infinite; ``fit`` restored the last finite weights.
-
-    Attributes: ``epoch`` (0-based epoch that diverged), ``lr`` (its learning rate).
-    """
-
-    def __init__(self, message, epoch, lr):
-        super().__init__(message)
-        self.epoch, self.lr = epoch, lr
+DTYPES: dict[str, type] = {"float32": np.float32, "float64": np.float64}
+__all__ = ["Sequential", "DivergenceError", "DTYPES"]
 
 
 class Sequential:
@@ -46,16 +38,73 @@ class Sequential:
     def __init__(self, layers=(), input_dim=None):
         self.layers = []
         self.input_dim = None if input_dim is None else V.check_positive_int(input_dim, "input_dim")
-        self.params = self._layout = None
-        self.opt_state = None
-        self.loss = self.optimizer = self.backend = None
-        self.dtype = np.float32
+        self._params: Any = None
+        self._opt_state: Any = None
+        self._layout: Any = None        # the NetSpec the weights were laid out for
+        self._session: Any = None       # the open Session, which holds the live weights
+        self._training_thread: Any = None   # the thread in fit/run/step, if any
+        self.loss = self.optimizer = self.backend = self._loss_code = None
+        self.dtype: type = np.float32
         self.seed = None
         self.epoch = 0          # epochs trained so far (fit continues the count)
         self.step = 0           # optimizer steps so far
         self.stop_training = False
         for layer in layers:
             self.add(layer)
+
+    # --- the weights, wherever they live ---------------------------------------------------------
+
+    @property
+    def params(self):
+        """The flat parameter buffer (see :mod:`fastnn._spec` for the layout), or None.
+
+        While a session is open its back end holds the live weights; reading this brings the
+        host copy up to date (a download on a GPU).  Read from another thread while the model
+        trains, it is a copy of the weights after the epoch (or batch) running now.
+        """
+        return self._host_arrays()[0]
+
+    @params.setter
+    def params(self, value):
+        self._params = value
+
+    @property
+    def opt_state(self):
+        """The optimizer state, shape (2, n_params), or None before the first training step."""
+        return self._host_arrays()[1]
+
+    @opt_state.setter
+    def opt_state(self, value):
+        self._opt_state = value
+
+    def _host_arrays(self):
+        session = self._session
+        if session is None:
+            return self._params, self._opt_state
+        return session._host_arrays(copy=self._training_elsewhere())
+
+    def _training_elsewhere(self):
+        """Whether another thread than this one is training the model now."""
+        return self._training_thread not in (None, threading.current_thread())
+
+    def _refuse_while_training(self, what):
+        if self._training_elsewhere():
+            raise RuntimeError(f"{what} while thread {self._training_thread.name!r} trains this "
+                               f"model; wait for its fit/run to end")
+
+    def _attach(self, session):
+        """Make ``session`` the model's open session (closing an idle one)."""
+        if self._training_thread is not None and (self._training_elsewhere()
+                                                  or self._session is not None):
+            raise RuntimeError("cannot open a session while this model is training (in "
+                               f"thread {self._training_thread.name!r}); wait for it to end")
+        if self._session is not None:
+            self._session.close()
+        self._session = session
+
+    def _detach(self, session):
+        if self._session is session:
+            self._session = None
 
     # --- structure -------------------------------------------------------------------------------
 
@@ -116,6 +165,7 @@ class Sequential:
 
         Compiling again keeps trained weights (converted to ``dtype``) and resets the optimizer.
         """
+        self._refuse_while_training("compile() called")
         self._loss_code = S.lookup(S.LOSSES, loss, "loss")
         self.loss = loss.lower()
         last = self.dense_layers[-1] if self.dense_layers else None
@@ -138,6 +188,7 @@ class Sequential:
 
     def reset_weights(self, seed=None):
         """Draw fresh initial weights (``seed`` makes them repeatable) and reset the optimizer."""
+        self._refuse_while_training("reset_weights() called")
         spec = self._spec()
         rng = np.random.default_rng(seed)
         params = np.zeros(spec.n_params, dtype=np.float64)
@@ -156,11 +207,13 @@ class Sequential:
         give ``(W, b, slopes)``."""
         self._require_weights()
         spec = self._spec()
-        return [tuple(v.copy() for v in S.layer_views(spec, self.params, i) if v is not None)
+        params = self.params
+        return [tuple(v.copy() for v in S.layer_views(spec, params, i) if v is not None)
                 for i in range(spec.n_layers)]
 
     def set_weights(self, weights):
         """Set every Dense layer from ``[(W, b), ...]`` (a third item sets PReLU slopes)."""
+        self._refuse_while_training("set_weights() called")
         self._require_weights()
         spec = self._spec()
         if len(weights) != spec.n_layers:
@@ -180,7 +233,7 @@ class Sequential:
         self.params = new
 
     def _require_weights(self):
-        if self.params is None:
+        if self._params is None:
             if self.input_dim is None:
                 raise RuntimeError("the model has no weights yet: give input_dim or fit it first")
             self.reset_weights(self.seed)
@@ -195,10 +248,11 @@ class Sequential:
         spec, old = self._spec(), self._layout
         if np.array_equal(spec.p_off >= 0, old.p_off >= 0):
             return
-        new = np.zeros(spec.n_params, self.dtype)
+        new: np.ndarray = np.zeros(spec.n_params, self.dtype)
+        params = self.params
         for i, layer in enumerate(self.dense_layers):
             W, b, alpha = S.layer_views(spec, new, i)
-            W_old, b_old, _ = S.layer_views(old, self.params, i)
+            W_old, b_old, _ = S.layer_views(old, params, i)
             W[...], b[...] = W_old, b_old
             if alpha is not None:
                 alpha[...] = layer.alpha_value
@@ -206,13 +260,29 @@ class Sequential:
 
     # --- training ----------------------------------------------------------------------------------
 
+    def session(self, X, y, batch_size=32, shuffle=True, seed=None, validation_data=None,
+                sample_weight=None):
+        """A :class:`fastnn.Session` training this model on ``(X, y)``: ``run(epochs)``,
+        ``step()``, live ``set_optimizer(...)``, ``evaluate()``, ``close()``.
+
+        The data are checked and converted once, and the back end keeps its buffers (the data,
+        weights and optimizer state on the GPU for ``cuda``) until the session is closed.  The
+        arguments mean what they mean for :meth:`fit`.  Opening a session closes the model's
+        previous one.
+        """
+        return Session(self, X, y, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                       validation_data=validation_data, sample_weight=sample_weight)
+
     def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, seed=None, validation_data=None,
-            callbacks=None, verbose=0):
+            callbacks=None, verbose=0, sample_weight=None):
         """Train by mini-batch gradient descent; returns a :class:`fastnn.callbacks.History`.
+
+        The same as ``with model.session(X, y, ...) as s: s.run(epochs, callbacks, verbose)``.
 
         Parameters
         ----------
-        X : array (n_samples, n_features)
+        X : array (n_samples, n_features), or a scipy.sparse matrix (read as its rows, never
+            densified, on the CPU back ends)
         y : targets (see the loss: integer labels, one-hot rows, 0/1, ±1 or values)
         epochs : int
             Epochs to run now; ``self.epoch`` keeps counting across calls (the optimizer state and
@@ -228,97 +298,34 @@ class Sequential:
         callbacks : list of fastnn.callbacks.Callback
         verbose : int
             1 shows a progress bar with the metrics.
+        sample_weight : array (n_samples,), optional
+            Non-negative weights: each batch's loss is ``sum w_i l_i / sum w_i`` (the penalty
+            added as it is), and its gradient follows.
 
         Raises
         ------
         DivergenceError
-            When the loss becomes NaN/inf; the weights of the last finite epoch are kept.
+            When the loss becomes NaN/inf; the last weights whose loss is finite are kept.
+        RuntimeError
+            When another thread is training this model.
 
         Ctrl-C stops after the running epoch, keeps the weights of the last completed epoch and
-        returns the history so far.
+        returns the history so far; any other exception keeps them too, and propagates.
         """
         self._require_compiled()
-        X = V.check_X(X, self.input_dim, self.dtype)
-        if self.input_dim is None:
-            self.input_dim = X.shape[1]
-        self._require_weights()
-        spec = self._spec()
-        Y = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], self.dtype)
         epochs = V.check_positive_int(epochs, "epochs")
-        batch = V.check_batch_size(batch_size, X.shape[0])
-        val = self._check_validation(validation_data, spec)
-        if self.opt_state is None:
-            self.opt_state = np.zeros((2, spec.n_params), self.dtype)
-        history = cb.History()
-        hooks = [history] + list(callbacks or [])
-        if verbose:
-            hooks.append(cb.ProgressBar(epochs))
-        for hook in hooks:
-            hook.set_model(self)
-        rng = np.random.default_rng(seed)
-        dropout_seed = int(rng.integers(2 ** 63))
-        order = np.arange(X.shape[0], dtype=np.int64)
-        n_batches = -(-X.shape[0] // batch)
-        self.stop_training = False
-        with _threads.limited(_threads.threads_for(spec, batch)):
-            trainer = backends.get_backend(self.backend).Engine(
-                spec, self.params, self.opt_state, X, Y, batch)
-            for hook in hooks:
-                hook.on_train_begin()
+        hooks = V.check_callbacks(callbacks, ("set_model", "on_train_begin", "on_epoch_end",
+                                              "on_train_end"))
+        with training(self):
+            if self._session is not None:
+                self._session.close()
+            session = Session(self, X, y, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                              validation_data=validation_data, sample_weight=sample_weight)
             try:
-                for _ in range(epochs):
-                    epoch, opt = self.epoch, self.optimizer.pack(self.epoch)
-                    if shuffle:
-                        order = rng.permutation(X.shape[0])
-                    loss, accuracy = trainer.epoch(order, opt, self.step, dropout_seed)
-                    if not (math.isfinite(loss) and trainer.params_finite()):
-                        trainer.restore()
-                        raise self._divergence(loss, epoch, opt[S.OPT_LR], X)
-                    self.epoch, self.step = epoch + 1, self.step + n_batches
-                    trainer.snapshot()
-                    logs = self._epoch_logs(spec, loss, accuracy, opt, val, trainer)
-                    for hook in hooks:
-                        hook.on_epoch_end(epoch, logs)
-                    if self.stop_training:
-                        break
-            except KeyboardInterrupt:
-                trainer.restore()
-                print(f"fastnn: training interrupted; kept the weights of epoch {self.epoch}",
-                      file=sys.stderr)
+                with _threads.limited(session.threads):
+                    return session._run(epochs, hooks, verbose)
             finally:
-                trainer.sync()
-                for hook in hooks:
-                    hook.on_train_end()
-        return history
-
-    def _check_validation(self, validation_data, spec):
-        if validation_data is None:
-            return None
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data must be a tuple (X_val, y_val)")
-        Xv = V.check_X(validation_data[0], self.input_dim, self.dtype, name="validation X")
-        Yv = V.check_targets(validation_data[1], spec.loss, spec.n_out, Xv.shape[0], self.dtype,
-                             name="validation y")
-        return Xv, Yv
-
-    def _epoch_logs(self, spec, loss, accuracy, opt, val, trainer):
-        logs = {"loss": float(loss)}
-        if spec.loss in S.CLASSIFICATION_LOSSES:
-            logs["accuracy"] = float(accuracy)
-        if val is not None:
-            trainer.sync()
-            val_loss, val_accuracy = self._loss_on(spec, *val)
-            logs["val_loss"] = val_loss
-            if spec.loss in S.CLASSIFICATION_LOSSES:
-                logs["val_accuracy"] = val_accuracy
-        logs["lr"] = float(opt[S.OPT_LR])
-        return logs
-
-    def _divergence(self, loss, epoch, lr, X):
-        where = f"at epoch {epoch}" + (f"; kept the weights of epoch {epoch - 1}" if epoch else "")
-        return DivergenceError(
-            f"loss became {loss} {where}. Lower the learning rate (now {lr:g}) or scale the inputs "
-            f"(X ranges from {X.min():.3g} to {X.max():.3g}; standardize it)", epoch, lr)
+                session.close()
 
     # --- inference ---------------------------------------------------------------------------------
 
@@ -347,22 +354,25 @@ class Sequential:
         labels = (out > 0).astype(np.int64)
         return labels[:, 0] if labels.shape[1] == 1 else labels
 
-    def evaluate(self, X, y):
-        """``{"loss": mean loss + penalty, "accuracy": ...}`` (no accuracy for mse)."""
+    def evaluate(self, X, y, sample_weight=None):
+        """``{"loss": mean loss + penalty, "accuracy": ...}`` (no accuracy for mse); the mean
+        weighted by ``sample_weight`` when given (the accuracy is not)."""
         self._require_compiled()
         self._require_weights()
         X = V.check_X(X, self.input_dim, self.dtype)
         spec = self._spec()
         Y = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], self.dtype)
-        loss, accuracy = self._loss_on(spec, X, Y)
+        weights = V.check_sample_weight(sample_weight, X.shape[0])
+        loss, accuracy = self._loss_on(spec, X, Y, weights)
         result = {"loss": loss}
         if spec.loss in S.CLASSIFICATION_LOSSES:
             result["accuracy"] = accuracy
         return result
 
-    def _loss_on(self, spec, X, Y):
+    def _loss_on(self, spec, X, Y, weights=None):
         with _threads.limited(_threads.threads_for(spec, X.shape[0])):
-            loss, accuracy = backends.get_backend(self.backend).evaluate(spec, self.params, X, Y)
+            loss, accuracy = backends.get_backend(self.backend).evaluate(spec, self.params, X, Y,
+                                                                         weights)
         return float(loss), float(accuracy)
 
     def gradients(self, X, y):
@@ -373,9 +383,10 @@ class Sequential:
         X = V.check_X(X, self.input_dim, self.dtype)
         spec = self._spec()
         Y = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], self.dtype)
-        grad = np.empty_like(self.params)
+        params = self.params
+        grad = np.empty_like(params)
         with _threads.limited(_threads.threads_for(spec, X.shape[0])):
-            loss = backends.get_backend(self.backend).loss_and_grad(spec, self.params, X, Y, grad)
+            loss = backends.get_backend(self.backend).loss_and_grad(spec, params, X, Y, grad)
         return float(loss), [tuple(v.copy() for v in S.layer_views(spec, grad, i) if v is not None)
                              for i in range(spec.n_layers)]
 
@@ -409,6 +420,27 @@ class Sequential:
         return f"Sequential({self.layers}, input_dim={self.input_dim})"
 
     def save(self, path):
-        """Write the model to ``path`` (see :func:`fastnn.save`)."""
-        from .io import save
-        save(self, path)
+        """Write the model (weights, layers, loss, optimizer and its state) to ``path``.
+
+        The file is a zip (``.npz``) of plain arrays and a JSON spec, never a pickle;
+        :func:`fastnn.load` reads it.  It is replaced atomically: concurrent readers and writers
+        only ever see a whole file, and a failed save leaves the old file and no temporary one.
+        """
+        self._require_weights()
+        spec = {
+            "format": FILE_FORMAT, "version": FILE_VERSION,
+            "input_dim": self.input_dim,
+            "layers": [layer.get_config() for layer in self.layers],
+            "loss": self.loss,
+            "optimizer": self.optimizer.get_config() if self.optimizer else None,
+            "backend": self.backend,
+            "dtype": np.dtype(self.dtype).name,
+            "epoch": self.epoch, "step": self.step,
+        }
+        params, opt_state = self._host_arrays()
+        arrays = {"spec": np.frombuffer(json.dumps(spec).encode(), dtype=np.uint8),
+                  "params": params}
+        if opt_state is not None:
+            arrays["opt_state"] = opt_state
+        with replacing(path) as handle:
+            np.savez(handle, **arrays)

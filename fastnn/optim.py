@@ -15,8 +15,10 @@ epoch-wise ``lr_scheduler``; pass one as ``schedule=``.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
@@ -176,7 +178,7 @@ class SGD(Optimizer):
     momentum = _Checked(_fraction)
     nesterov = _Checked(lambda value, name: bool(value))
 
-    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):
+    def __init__(self, lr=1e-3, momentum=0.0, nesterov=False, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
         self.momentum = momentum
         self.nesterov = nesterov
@@ -253,21 +255,56 @@ class Adam(Optimizer):
 OPTIMIZERS = {"sgd": SGD, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
 
 
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """One entry of :data:`REGISTRY`: an optimizer class with preset hyper-parameters.
+
+    Attributes: ``name`` (what :func:`get` accepts), ``label`` (for menus), ``cls``, ``preset``
+    (hyper-parameters that differ from the class defaults) and ``description``.
+    """
+
+    name: str
+    label: str
+    cls: type
+    preset: dict
+    description: str
+
+    @property
+    def defaults(self) -> dict:
+        """Every hyper-parameter of this entry with its default value (``schedule`` aside)."""
+        signature = inspect.signature(self.cls)
+        values = {k: p.default for k, p in signature.parameters.items() if k != "schedule"}
+        return {**values, **self.preset}
+
+    def make(self, **hyper) -> Optimizer:
+        """A new optimizer of this entry, ``hyper`` overriding its defaults."""
+        return self.cls(**{**self.preset, **hyper})
+
+
+REGISTRY = {info.name: info for info in (
+    OptimizerInfo("sgd", "SGD", SGD, {}, "Plain stochastic gradient descent: p -= lr * g."),
+    OptimizerInfo("momentum", "Momentum", SGD, {"momentum": 0.9},
+                  "SGD with heavy-ball momentum 0.9: a running sum of gradients smooths steps."),
+    OptimizerInfo("nesterov", "Nesterov", SGD, {"momentum": 0.9, "nesterov": True},
+                  "SGD with Nesterov momentum 0.9: the step looks ahead along the momentum."),
+    OptimizerInfo("adagrad", "AdaGrad", AdaGrad, {},
+                  "Per-parameter rates that shrink with the squared gradients seen so far."),
+    OptimizerInfo("rmsprop", "RMSProp", RMSProp, {},
+                  "Divides by a running root mean square of the gradients (decay 0.99)."),
+    OptimizerInfo("adam", "Adam", Adam, {},
+                  "Bias-corrected running means of the gradients and their squares."),
+)}
+
+
 def get(optimizer) -> Optimizer:
-    """An optimizer from an instance or a name (``sgd``, ``momentum``, ``nesterov``, ``adagrad``,
-    ``rmsprop``, ``adam``) with its default hyper-parameters."""
+    """An optimizer from an instance or a :data:`REGISTRY` name (``sgd``, ``momentum``,
+    ``nesterov``, ``adagrad``, ``rmsprop``, ``adam``) with its default hyper-parameters."""
     if isinstance(optimizer, Optimizer):
         return optimizer
-    if isinstance(optimizer, str):
-        key = optimizer.lower()
-        if key == "momentum":
-            return SGD(momentum=0.9)
-        if key == "nesterov":
-            return SGD(momentum=0.9, nesterov=True)
-        if key in OPTIMIZERS:
-            return OPTIMIZERS[key]()
-    valid = sorted(OPTIMIZERS) + ["momentum", "nesterov"]
-    raise ValueError(f"unknown optimizer {optimizer!r}; expected an Optimizer or one of {valid}")
+    if isinstance(optimizer, str) and optimizer.lower() in REGISTRY:
+        return REGISTRY[optimizer.lower()].make()
+    raise ValueError(f"unknown optimizer {optimizer!r}; expected an Optimizer or one of "
+                     f"{sorted(REGISTRY)}")
 
 
 def from_config(config: dict) -> Optimizer:

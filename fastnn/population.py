@@ -304,10 +304,11 @@ def check_memory(group, spec, n_samples, dtype, memory_limit):
     if need > limit:
         fit = max(1, limit // each)
         arch = "-".join(str(int(s)) for s in spec.sizes)
+        source = "memory_limit" if memory_limit is not None else \
+            f"{MEMORY_SHARE:.0%} of the available memory"
         raise MemoryError(
             f"train_many: {len(group)} members of {arch} would need about {_size(need)} "
-            f"({_size(each)} each), more than the {_size(limit)} allowed "
-            f"({'memory_limit' if memory_limit is not None else f'{MEMORY_SHARE:.0%} of the available memory'}); "
+            f"({_size(each)} each), more than the {_size(limit)} allowed ({source}); "
             f"train at most {fit} at a time, or spread them over Dask workers with client=")
 
 

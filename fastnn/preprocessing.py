@@ -18,7 +18,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .datasets._common import make_rng
+from ._validation import make_rng
 
 
 def _as_float_array(X, name, ndims=(2,)):
@@ -258,7 +258,7 @@ def polynomial_feature_names(input_names, degree=2):
     input_names = list(input_names)
     names = []
     for combo in _monomials(len(input_names), degree):
-        powers = {}
+        powers: dict[int, int] = {}
         for index in combo:
             powers[index] = powers.get(index, 0) + 1
         names.append("*".join(input_names[i] + (f"^{p}" if p > 1 else "")
@@ -323,6 +323,34 @@ def one_hot(y, n_classes=None, dtype=np.float32):
     return Y
 
 
+def encode_labels(y):
+    """Map class labels (any sortable values: ints, floats, strings) to codes ``0 … K-1``.
+
+    Parameters
+    ----------
+    y : array_like, shape (n,)
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64, shape (n,)
+        ``classes[codes] == y``.
+    classes : numpy.ndarray, shape (K,)
+        The distinct labels, sorted.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-D or empty, or holds NaN.
+    """
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.shape[0] == 0:
+        raise ValueError(f"y must be a non-empty 1-D array of labels, got shape {arr.shape}")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise ValueError("y contains NaN; drop or impute those rows first")
+    classes, codes = np.unique(arr, return_inverse=True)
+    return codes.astype(np.int64).reshape(arr.shape), classes
+
+
 def _n_test(test_size, n):
     """Return the test-row count for ``test_size`` (fraction or count) of ``n`` rows."""
     if isinstance(test_size, bool) or not isinstance(test_size, Real):
@@ -330,7 +358,8 @@ def _n_test(test_size, n):
     elif isinstance(test_size, Integral):
         count = int(test_size)
     else:
-        count = int(np.ceil(test_size * n)) if 0 < test_size < 1 else None
+        fraction = float(test_size)
+        count = int(np.ceil(fraction * n)) if 0 < fraction < 1 else None
     if count is None or not 1 <= count <= n - 1:
         raise ValueError(
             f"test_size must be a fraction in (0, 1) or a count in [1, {n - 1}] that "

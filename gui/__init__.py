@@ -1,5 +1,5 @@
 """fastnn desktop playground: TensorFlow Playground on the desktop, backed by fastnn.
 
-Installed as the package ``fastnn_gui``; start it with ``fastnn-gui`` or ``python -m gui``.
-Only relative imports are used inside this package so both names work.
+Lives in ``gui/`` and installs as the package ``fastnn_gui`` (its one import name, used by the
+tests too); start it with ``fastnn-gui`` or ``python -m fastnn_gui``.
 """

@@ -1,4 +1,4 @@
-"""``python -m gui`` (or ``python -m fastnn_gui``) starts the desktop playground."""
+"""``python -m fastnn_gui`` starts the desktop playground."""
 import sys
 
 from .app import main

@@ -3,9 +3,7 @@
 ``DataRequest`` describes what the user picked; :func:`load` turns it into a
 :class:`~.problem.Problem` (called in the worker thread, so MNIST decoding never blocks the UI).
 """
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -45,8 +43,11 @@ CATALOG = (
     Entry("Complex curve", "complex_curve", "Regression", 0.3, n_samples=500),
     Entry("House prices", "house_prices", "Regression", 100.0),
     Entry("MNIST digits", "mnist", "Images", 0.0, n_samples=4000),
-    Entry("Your own data", "custom", "Custom", 0.0),
+    Entry("Your own data", "custom", "Your own data", 0.0),
 )
+
+
+GROUPS = tuple(dict.fromkeys(e.group for e in CATALOG))   # the problem types, in catalogue order
 
 
 def entry(label):
@@ -59,7 +60,8 @@ def entry(label):
 
 @dataclass
 class DataRequest:
-    """The user's data choice. ``X``/``y`` carry custom points or a loaded CSV."""
+    """The user's data choice. ``X``/``y`` carry custom points or a loaded CSV, ``test_mask``
+    which of them are test samples (fixed, so added points never move existing ones)."""
 
     label: str = "Circle"
     n_samples: int = 500
@@ -69,28 +71,18 @@ class DataRequest:
     features: tuple = ()
     X: np.ndarray = None
     y: np.ndarray = None
+    test_mask: np.ndarray = None
 
 
-def mnist_dir():
-    """Folder with the MNIST IDX files: ``$FASTNN_DATA[/mnist]``, else ../shared/data/mnist."""
-    candidates = []
-    env = os.environ.get("FASTNN_DATA")
-    if env:
-        candidates += [Path(env) / "mnist", Path(env)]
-    repo = Path(__file__).resolve().parent.parent
-    candidates += [repo.parent / "shared" / "data" / "mnist", Path.cwd().parent / "shared" /
-                   "data" / "mnist"]
-    for path in candidates:
-        if path.is_dir() and any(path.glob("*idx*")):
-            return path
-    raise FileNotFoundError("MNIST files not found: set FASTNN_DATA to the folder holding "
-                            "the IDX files (looked in " + ", ".join(map(str, candidates)) + ")")
+MNIST_PATH = None     # the app's --mnist-path; None: the library's lookup (mnist_search_dirs)
 
 
 def _load_mnist(n_samples, seed):
+    """``n_samples`` digits of MNIST's test set, found by :func:`fastnn.datasets.load_mnist`'s one
+    lookup (``--mnist-path``, ``$FASTNN_DATA``, the user cache, ``../shared/data`` beside a
+    checkout); its error lists every folder it looked in."""
     import fastnn.datasets as ds
-    out = ds.load_mnist(str(mnist_dir()))
-    X, y = (out[0], out[1]) if isinstance(out, tuple) else (out["X"], out["y"])
+    X, y = ds.load_mnist(MNIST_PATH)
     X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
     n = min(int(n_samples), len(X))
     idx = np.random.default_rng(seed).permutation(len(X))[:n]
@@ -119,7 +111,9 @@ def generate(request):
 def load(request):
     """Build the :class:`Problem` for a request, keeping its features when they still fit."""
     X, y = generate(request)
-    problem = make_problem(request.label, X, y, request.train_ratio, request.seed)
+    mask = request.test_mask if entry(request.label).name == "custom" else None
+    problem = make_problem(request.label, X, y, request.train_ratio, request.seed,
+                           test_mask=mask)
     wanted = tuple(request.features)
     if wanted and all(f in feats.available(problem.n_raw) for f in wanted):
         problem = problem.with_features(wanted)

@@ -11,7 +11,7 @@ from . import csv_data
 
 
 class FileActions:
-    """Adds the File menu to ``window`` (a :class:`~gui.main_window.MainWindow`)."""
+    """Adds the File menu to ``window`` (a :class:`~fastnn_gui.main_window.MainWindow`)."""
 
     def __init__(self, window):
         self.window = window
@@ -50,7 +50,8 @@ class FileActions:
         except ValueError as exc:
             w.show_message("error", f"Could not load CSV: {exc}")
             return False
-        w.custom_X, w.custom_y = X.tolist(), y.tolist()
+        w.set_custom_points(X, y, w.data_panel.ratio.value() / 100.0,
+                            w.data_panel.seed.value())
         if w.data_panel.combo.currentData() == "Your own data":
             w.data_panel.emit_request()
         else:

@@ -1,13 +1,18 @@
 """A learning problem: data split into train/test, its task, scaling and plotting grids.
 
-``Problem`` is plain NumPy (no Qt, no fastnn) so the worker thread can own and reuse it.
+``Problem`` is plain NumPy arrays (no Qt) so the worker thread can own and reuse it; the scaling,
+label encoding and splitting are :mod:`fastnn.preprocessing`'s.
 """
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from fastnn import preprocessing
+
 from . import features as feats
 
+_UIDS = itertools.count(1)
 SURFACE_RES = 100   # decision-surface grid is SURFACE_RES x SURFACE_RES
 THUMB_RES = 24      # neuron heatmaps in the network diagram
 CURVE_RES = 300     # points on a fitted 1-D curve
@@ -27,6 +32,8 @@ class Problem:
     features : the feature names fed to the network (empty when d > 2).
     image_shape : (28, 28) for MNIST-like image data, else None.
     y_scale : (mean, std) that maps standardised regression targets back to data units.
+    uid : a number of its own (a new one for a copy with other features), so the window can tell
+          a snapshot of this problem from one of the problem before it.
     """
 
     name: str
@@ -40,6 +47,7 @@ class Problem:
     image_shape: tuple = None
     y_scale: tuple = (0.0, 1.0)
     extent: tuple = field(default=None)
+    uid: int = field(default_factory=lambda: next(_UIDS))
 
     @property
     def n_raw(self):
@@ -58,7 +66,7 @@ class Problem:
     def with_features(self, names):
         """A copy of this problem with another feature selection (validated)."""
         feats.transform(self.X_train[:1], names)
-        return Problem(**{**self.__dict__, "features": tuple(names)})
+        return Problem(**{**self.__dict__, "features": tuple(names), "uid": next(_UIDS)})
 
     def surface_grid(self, res=SURFACE_RES):
         """Raw-input grid covering the data: (res*res, 2) for 2-D, (res, 1) for 1-D, else None."""
@@ -101,7 +109,7 @@ def infer_task(y):
     return "regression", values
 
 
-def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None):
+def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None, test_mask=None):
     """Split ``X, y`` into train/test and prepare a :class:`Problem`.
 
     Parameters
@@ -109,6 +117,9 @@ def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None):
     X : (n, d) array-like; y : (n,) labels or targets.
     train_ratio : fraction of samples used for training (0.1 .. 0.9).
     task : force a task; inferred from ``y`` when None.
+    test_mask : (n,) bool, the samples that are test samples, or None to split at
+        ``train_ratio``; a fixed mask keeps every sample on its side when samples are added
+        (the points a user clicks).
 
     Raises
     ------
@@ -130,24 +141,29 @@ def make_problem(name, X, y, train_ratio=0.5, seed=0, task=None):
     if image_shape and X.max() > 1.0:
         X = X / np.float32(255.0)
     elif not image_shape and np.abs(X).max() > 10:
-        X = (X - X.mean(axis=0)) / np.maximum(X.std(axis=0), 1e-6)
+        X = preprocessing.standardize(X)[0]
     y_scale = (0.0, 1.0)
     if task == "regression":
         y = y.astype(np.float32)
         if abs(y.mean()) > 10 or y.std() > 10:
-            y_scale = (float(y.mean()), float(max(y.std(), 1e-6)))
-            y = (y - y_scale[0]) / y_scale[1]
+            y, mean, std = preprocessing.standardize(y)
+            y_scale = (float(mean), float(std))
         n_classes = 0
     else:
-        y = np.searchsorted(values, y).astype(np.int64)
-        n_classes = max(2, len(values))
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(X))
-    n_train = int(round(np.clip(train_ratio, 0.05, 0.95) * len(X)))
-    n_train = min(max(n_train, 2), len(X) - 1)
-    tr, te = order[:n_train], order[n_train:]
+        y, classes = preprocessing.encode_labels(y)
+        n_classes = max(2, len(classes))
     X = np.ascontiguousarray(X, dtype=np.float32)
-    return Problem(name=name, task=task, X_train=X[tr], y_train=y[tr], X_test=X[te],
-                   y_test=y[te], n_classes=n_classes if task != "regression" else 0,
-                   features=feats.default(X.shape[1]), image_shape=image_shape,
-                   y_scale=y_scale, extent=_extent(X))
+    if test_mask is not None:
+        test = np.asarray(test_mask, dtype=bool)
+        if test.shape != (len(X),) or test.all() or not test.any():
+            raise ValueError(f"test_mask must mark some but not all of the {len(X)} samples, "
+                             f"got {int(test.sum())} of {test.size}")
+        X_train, X_test, y_train, y_test = X[~test], X[test], y[~test], y[test]
+    else:
+        n_train = int(round(np.clip(train_ratio, 0.05, 0.95) * len(X)))
+        n_train = min(max(n_train, 2), len(X) - 1)
+        X_train, X_test, y_train, y_test = preprocessing.train_test_split(
+            X, y, test_size=len(X) - n_train, seed=seed)
+    return Problem(name=name, task=task, X_train=X_train, y_train=y_train, X_test=X_test,
+                   y_test=y_test, n_classes=n_classes, features=feats.default(X.shape[1]),
+                   image_shape=image_shape, y_scale=y_scale, extent=_extent(X))

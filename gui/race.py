@@ -1,21 +1,22 @@
 """Race: train 2-4 configurations from the same initial weights, in one worker thread.
 
-The racers take turns, a chunk of epochs each, until ``max_epochs`` or :meth:`stop`.
+The racers take turns, a chunk of epochs each (one ``Session.run`` of each racer's
+:class:`~.training_run.TrainingRun`), until ``max_epochs`` or :meth:`stop`.
 A racer whose loss diverges drops out with a note; the others go on.
 """
 import time
 
-import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from .trainer import Trainer
+import fastnn
 
-CHUNK_S = 0.03
-EMIT_HZ = 30.0
+from .pacing import Pacer
+from .thread_host import ThreadHost
+from .training_run import TrainingRun
 
 
 class RaceWorker(QObject):
-    """Owns the racing trainers. Emits a list of snapshots (None for a racer that failed)."""
+    """Owns the racing runs. Emits a list of snapshots (None for a racer that failed)."""
 
     sig_snapshots = Signal(list)
     sig_message = Signal(str, str)
@@ -23,61 +24,62 @@ class RaceWorker(QObject):
 
     def __init__(self):
         super().__init__()
-        self.trainers, self.failed, self.running = [], [], False
+        self.runs, self.failed, self.running = [], [], False
         self.max_epochs = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
-        self._spe = None
-        self._last_emit = 0.0
+        self.pacer = Pacer()
 
     @Slot(object)
     def start(self, arg):
         """Start a race: ``arg = (problem, [Settings, ...], max_epochs)``."""
         problem, variants, self.max_epochs = arg
         try:
-            first = Trainer(problem, variants[0])
+            first = TrainingRun(problem, variants[0])
             init = first.initial_weights
-            self.trainers = [first] + [Trainer(problem, s, init_weights=init)
-                                       for s in variants[1:]]
+            self._close_runs()
+            self.runs = [first] + [TrainingRun(problem, s, init_weights=init)
+                                   for s in variants[1:]]
         except Exception as exc:  # noqa: BLE001 - bad settings become a message
             self.sig_message.emit("error", f"race: {exc}")
             self.sig_finished.emit()
             return
-        self.failed = [None] * len(self.trainers)
-        self._spe, self.running = None, True
+        self.failed = [None] * len(self.runs)
+        self.pacer.reset()
+        self.running = True
         self._timer.start(0)
 
     def stop(self):
         """Stop after the current chunk (plain flag: safe from any thread)."""
         self.running = False
 
+    def _close_runs(self):
+        for run in self.runs:
+            run.close()
+
     def _alive(self):
-        return [i for i, t in enumerate(self.trainers)
+        return [i for i, t in enumerate(self.runs)
                 if self.failed[i] is None and t.epoch < self.max_epochs]
 
     @Slot()
     def _tick(self):
-        import fastnn
         alive = self._alive()
         if not self.running or not alive:
             self._finish()
             return
-        epochs = 1 if self._spe is None else int(np.clip(CHUNK_S / len(alive) / self._spe,
-                                                         1, 2000))
+        epochs = self.pacer.epochs(shares=len(alive))
         start = time.perf_counter()
         for i in alive:
-            t = self.trainers[i]
+            t = self.runs[i]
             try:
                 t.train(min(epochs, self.max_epochs - t.epoch))
-                t.evaluate()
             except fastnn.DivergenceError as exc:
                 self.failed[i] = f"diverged at epoch {t.epoch}: {exc}"
             except Exception as exc:  # noqa: BLE001 - one racer failing must not end the app
                 self.failed[i] = str(exc)
-        per = (time.perf_counter() - start) / (epochs * len(alive))
-        self._spe = per if self._spe is None else 0.7 * self._spe + 0.3 * per
-        if time.perf_counter() - self._last_emit >= 1.0 / EMIT_HZ:
+        self.pacer.trained(epochs * len(alive), time.perf_counter() - start)
+        if self.pacer.emit_due(time.perf_counter()):
             try:
                 self._emit()
             except Exception as exc:  # noqa: BLE001 - end the race, keep the app
@@ -86,13 +88,17 @@ class RaceWorker(QObject):
         self._timer.start(0)
 
     def _emit(self):
-        self._last_emit = time.perf_counter()
-        self.sig_snapshots.emit([t.snapshot(detail=self.failed[i] is None)
-                                 for i, t in enumerate(self.trainers)])
+        start = time.perf_counter()
+        for i, t in enumerate(self.runs):
+            if self.failed[i] is None:
+                t.evaluate()
+        snapshots = [t.snapshot(detail=self.failed[i] is None) for i, t in enumerate(self.runs)]
+        self.pacer.emitted(start, time.perf_counter())
+        self.sig_snapshots.emit(snapshots)
 
     def _finish(self):
         self.running = False
-        if self.trainers:
+        if self.runs:
             self._emit()
         for i, note in enumerate(self.failed):
             if note:
@@ -100,26 +106,16 @@ class RaceWorker(QObject):
         self.sig_finished.emit()
 
 
-class RaceHost(QObject):
-    """Thread owner for :class:`RaceWorker`; ``start`` is a queued call into that thread."""
+class RaceHost(ThreadHost):
+    """Runs a :class:`RaceWorker` in its own thread; ``start`` is a queued call into it."""
 
     sig_start = Signal(object)
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("fastnn-race")
-        self.worker = RaceWorker()
-        self.worker.moveToThread(self.thread)
+        super().__init__(RaceWorker(), "fastnn-race", parent)
         self.sig_start.connect(self.worker.start)
-        self.thread.start()
+        self.start_thread()
 
     def start(self, problem, variants, max_epochs):
         """Begin a race of ``variants`` (Settings) on ``problem`` for ``max_epochs`` epochs."""
         self.sig_start.emit((problem, variants, int(max_epochs)))
-
-    def stop(self):
-        """Stop the race and end the thread."""
-        self.worker.stop()
-        self.thread.quit()
-        self.thread.wait()

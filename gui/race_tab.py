@@ -1,18 +1,37 @@
 """The Race tab: pick 2-4 optimizer/learning-rate/batch variants of the current settings, train
-them from the same initial weights and overlay their loss curves (with each one's surface)."""
+them from the same initial weights and overlay their loss curves (with each one's surface, at
+the data's own proportions and with the training points).  The legend names each racer's
+configuration; a table gives the numbers as they race, and at the end the final ones and the
+winner (the lowest test loss)."""
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .netspec import OPTIMIZERS
-from .panels.training_panel import LR_PRESETS, parse_number
+from .panels.training_panel import LR_PRESETS, add_described, parse_number
 from .race import RaceHost
+from .settings import OPTIMIZERS
 from .views import colors
+from .views.surface_view import SmoothImageItem
 
 DEFAULTS = (("SGD", "0.03"), ("Momentum", "0.03"), ("Adam", "0.01"), ("RMSProp", "0.01"))
 PENS = ((40, 40, 40), colors.BLUE, colors.ORANGE, (46, 160, 67))
+
+
+def describe(settings):
+    """A racer's configuration in a few words: "Adam · lr 0.01 · batch 10"."""
+    batch = "full batch" if settings.batch_size <= 0 else f"batch {settings.batch_size}"
+    return f"{settings.optimizer} · lr {settings.lr:g} · {batch}"
 
 
 class RaceTab(QWidget):
@@ -34,7 +53,7 @@ class RaceTab(QWidget):
             use.setChecked(i < 3)
             use.setStyleSheet(f"color: rgb{PENS[i]};")
             optimizer = QComboBox()
-            optimizer.addItems(OPTIMIZERS)
+            add_described(optimizer, "optimizer", OPTIMIZERS)
             optimizer.setCurrentText(opt)
             rate = QComboBox()
             rate.setEditable(True)
@@ -61,13 +80,15 @@ class RaceTab(QWidget):
         bar.addStretch(1)
         lay.addLayout(bar)
         self.plot = pg.PlotWidget()
-        self.plot.addLegend(offset=(-10, 10))
+        self.legend = self.plot.addLegend(offset=(-10, 10))
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabels(left="train loss", bottom="epoch")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.curves = [self.plot.plot(pen=pg.mkPen(*p, width=2), name=f"racer {i + 1}")
-                       for i, p in enumerate(PENS)]
+        self.curves = [self.plot.plot(pen=pg.mkPen(*p, width=2)) for p in PENS]
+        self.results = QLabel("")
+        self.results.setTextFormat(Qt.RichText)
         lay.addWidget(self.plot, 2)
+        lay.addWidget(self.results)
         surfaces = QHBoxLayout()
         self.surfaces = []
         for i in range(len(DEFAULTS)):
@@ -75,11 +96,19 @@ class RaceTab(QWidget):
             plot.hideAxis("left")
             plot.hideAxis("bottom")
             plot.setMouseEnabled(False, False)
-            img = pg.ImageItem(axisOrder="row-major")
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setAspectLocked(True)          # the data's own proportions
+            img = SmoothImageItem(axisOrder="row-major")
             plot.addItem(img)
+            points = pg.ScatterPlotItem(size=5, pen=pg.mkPen(255, 255, 255, 200, width=0.8))
+            plot.addItem(points)
             surfaces.addWidget(plot)
-            self.surfaces.append((plot, img))
+            self.surfaces.append((plot, img, points))
         lay.addLayout(surfaces, 1)
+        self.names = []
+        self.problem = None
+        self._lut = colors.diverging_lut(fade=0.3)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.host.worker.stop)
 
@@ -106,23 +135,97 @@ class RaceTab(QWidget):
             self.window.show_message("error", str(exc))
             return
         self.host.worker.stop()
+        self.problem = self.window.problem
+        self.names = [describe(v) for v in variants]
+        self._name_curves(self.names)
         for curve in self.curves:
             curve.setData([], [])
+        self._show_points(self.problem, len(variants))
+        self.results.setText("")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
-        self.host.start(self.window.problem, variants, self.epochs.value())
+        self.host.start(self.problem, variants, self.epochs.value())
+
+    def set_racers(self, racers):
+        """Check and fill the first ``len(racers)`` rows: ``(optimizer, lr, batch)`` each."""
+        for i, (use, optimizer, rate, batch) in enumerate(self.rows):
+            use.setChecked(i < len(racers))
+            if i < len(racers):
+                opt, lr, size = racers[i]
+                optimizer.setCurrentText(opt)
+                rate.setCurrentText(f"{lr:g}")
+                batch.setValue(int(size))
+
+    def _name_curves(self, names):
+        """The legend names each racer's configuration (the unused curves leave it)."""
+        self.legend.clear()
+        for curve, name in zip(self.curves, names):
+            self.legend.addItem(curve, name)
+        for i, (plot, _, _) in enumerate(self.surfaces):
+            plot.setTitle(names[i] if i < len(names) else "", size="9pt")
+
+    def _show_points(self, problem, n):
+        """The training points on each racer's surface, at the data's proportions."""
+        for i, (plot, img, points) in enumerate(self.surfaces):
+            img.clear()
+            plot.setVisible(i < n)
+            if problem is None or problem.n_raw != 2:
+                points.setData([], [])
+                continue
+            if problem.task == "regression":
+                points.setData(problem.X_train[:, 0], problem.X_train[:, 1],
+                               brush=pg.mkBrush(60, 60, 60))
+            else:
+                points.setData(problem.X_train[:, 0], problem.X_train[:, 1],
+                               brush=colors.class_brushes(problem.y_train))
+            x0, x1, y0, y1 = problem.extent
+            plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def _finished(self):
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        if self.snapshots:
+            final = [f"{name}  —  train {s.loss_y[-1]:.4f}, test {s.test_y[-1]:.4f}"
+                     if len(s.loss_y) and len(s.test_y) else f"{name}  —  no result"
+                     for name, s in zip(self.names, self.snapshots)]
+            best = self.winner()
+            if best is not None:
+                final[best] += "   ★ winner"
+            self._name_curves(final)
+            self.results.setText(self._table(final=True))
+
+    def winner(self):
+        """Index of the racer with the lowest final test loss (None before any)."""
+        scores = [s.test_y[-1] if len(s.test_y) and np.isfinite(s.test_y[-1]) else np.inf
+                  for s in self.snapshots]
+        return int(np.argmin(scores)) if scores and np.isfinite(min(scores)) else None
+
+    def _table(self, final=False):
+        """The racers' numbers (HTML): epoch, train and test loss, test accuracy."""
+        best = self.winner() if final else None
+        rows = ["<tr><th align=left>racer</th><th>epoch</th><th>train loss</th>"
+                "<th>test loss</th><th>test accuracy</th></tr>"]
+        for i, (name, s) in enumerate(zip(self.names, self.snapshots)):
+            acc = f"{s.acc_test[-1]:.1%}" if len(s.acc_test) else "–"
+            train = f"{s.loss_y[-1]:.4f}" if len(s.loss_y) else "–"
+            test = f"{s.test_y[-1]:.4f}" if len(s.test_y) else "–"
+            star = " ★ winner" if i == best else ""
+            color = "rgb" + str(tuple(PENS[i]))
+            rows.append(f"<tr><td style='color:{color}'><b>{name}</b>{star}</td>"
+                        f"<td align=right>{s.epoch}</td><td align=right>{train}</td>"
+                        f"<td align=right>{test}</td><td align=right>{acc}</td></tr>")
+        title = "Final" if final else "Racing"
+        return f"<b>{title}</b><table cellpadding=3>{''.join(rows)}</table>"
 
     def update_snapshots(self, snaps):
-        """Overlay loss curves and draw each racer's surface."""
+        """Overlay loss curves, update the table and draw each racer's surface."""
         self.snapshots = snaps
-        problem = self.window.problem
+        problem = self.problem
+        if self.names:
+            self.results.setText(self._table())
         for i, (curve, snap) in enumerate(zip(self.curves, snaps)):
             curve.setData(snap.loss_x, snap.loss_y, skipFiniteCheck=True)
-            plot, img = self.surfaces[i]
+            plot, img, _ = self.surfaces[i]
             if snap.surface is None or problem is None or problem.n_raw != 2:
                 continue
             x0, x1, y0, y1 = problem.extent
@@ -131,7 +234,7 @@ class RaceTab(QWidget):
                 img.setImage(colors.mix_classes(snap.surface), autoLevels=False,
                              levels=(0.0, 1.0))
             else:
-                img.setLookupTable(colors.diverging_lut())
+                img.setLookupTable(self._lut)
                 lo, hi = (0.0, 1.0) if snap.task == "binary" else \
                     (float(np.min(problem.y_train)), float(np.max(problem.y_train)))
                 img.setImage(snap.surface, autoLevels=False, levels=(lo, hi))

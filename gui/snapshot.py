@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import features as feats
+from . import step_trace
 from .problem import THUMB_RES
 
 N_MISCLASSIFIED = 32   # misclassified digits shown
@@ -33,6 +35,22 @@ def class_scores(pred, loss, task):
 
 
 @dataclass
+class ViewRequests:
+    """What the window asks the worker to add to its snapshots.
+
+    focus : ``(column, unit)`` of the neuron under the mouse in the diagram (column 0: the input
+            features, k: the k-th Dense layer), or None.
+    pad : (784,) float32 digit drawn on the pad, or None.
+    inspect : index of the training sample the step-through view follows, or None (the view is
+              hidden: no trace, no weight copies).
+    """
+
+    focus: tuple = None
+    pad: np.ndarray = None
+    inspect: int = None
+
+
+@dataclass
 class Snapshot:
     """State of one training run at one epoch (arrays are copies).
 
@@ -41,6 +59,12 @@ class Snapshot:
     neurons : per Dense layer, (units, r, r) activations on the thumbnail grid (or None).
     weights : ``get_weights()`` copy: (W, b) or (W, b, PReLU slopes) per Dense layer.
     confusion : (K, K) test confusion matrix (rows = true class) for classification.
+    position : epochs trained, with the share of the epoch in progress (mini-batch steps).
+    train_now, test_now : the losses at these weights (None before the first evaluation).
+    problem_uid : the :class:`~.problem.Problem` it belongs to.
+    focus, focus_surface : the hovered neuron and its output on the surface grid.
+    pad_probs : (K,) class probabilities of the drawn digit.
+    trace : the step-through :class:`~.step_trace.Trace` of the inspected sample.
     """
 
     epoch: int
@@ -64,34 +88,75 @@ class Snapshot:
     sample_pred: np.ndarray = None
     pred_test: np.ndarray = None
     epochs_per_s: float = 0.0
+    rate_unit: str = "epochs/s"
+    position: float = 0.0
+    steps: int = 0
+    batch: int = 0
+    batches_per_epoch: int = 1
+    problem_uid: int = 0
+    train_now: float = None
+    test_now: float = None
+    focus: tuple = None
+    focus_surface: np.ndarray = None
+    pad_probs: np.ndarray = None
+    trace: object = None
 
-    def fill_views(self, trainer):
-        """Compute the surface, neuron heatmaps, weights and digit views from ``trainer``."""
-        net, p = trainer.net, trainer.problem
+    def fill_views(self, run, views=None):
+        """Compute the surface, neuron heatmaps, weights and digit views from ``run`` (a
+        :class:`~.training_run.TrainingRun`), and what ``views`` asks for."""
+        net, p = run.net, run.problem
+        views = views or ViewRequests()
         self.weights = [tuple(np.array(a) for a in w) for w in net.get_weights()]
-        if trainer.grid is not None:
-            pred = net.predict(trainer.grid)
+        if run.grid is not None:
+            pred = net.predict(run.grid)
             if p.task == "regression":
                 values = np.asarray(pred, dtype=np.float32).reshape(len(pred))
             else:
-                values = class_scores(pred, trainer.loss, p.task)
+                values = class_scores(pred, run.loss, p.task)
             if p.n_raw == 2:
-                res = int(round(np.sqrt(len(trainer.grid))))
+                res = int(round(np.sqrt(len(run.grid))))
                 values = values.reshape((res, res) + values.shape[1:])
             self.surface = np.ascontiguousarray(values, dtype=np.float32)
-        if trainer.thumb_grid is not None:
-            outs = net.layer_outputs(trainer.thumb_grid)
+        if run.thumb_grid is not None:
+            outs = net.layer_outputs(run.thumb_grid)
             rows = THUMB_RES if p.n_raw == 2 else 1
             self.neurons = [np.ascontiguousarray(
                 np.asarray(A, dtype=np.float32).T.reshape(A.shape[1], rows, -1)) for A in outs]
         if p.task != "regression":
-            self._fill_classification(trainer)
-        elif trainer.grid is None:
-            self.pred_test = np.asarray(net.predict(trainer.X_test), np.float32).reshape(-1)
+            self._fill_classification(run)
+        elif run.grid is None:
+            self.pred_test = np.asarray(net.predict(run.X_test), np.float32).reshape(-1)
+        if views.focus is not None and run.grid is not None:
+            self._fill_focus(run, views.focus)
+        if views.pad is not None and p.image_shape is not None:
+            self.pad_probs = class_scores(net.predict(views.pad.reshape(1, -1)), run.loss,
+                                          p.task)[0]
+        if views.inspect is not None and len(run.X_train):
+            i = int(np.clip(views.inspect, 0, len(run.X_train) - 1))
+            self.trace = step_trace.trace(net, run.loss, run.X_train[i], run.T_train[i], i,
+                                          p.y_train[i], run.last_update)
 
-    def _fill_classification(self, trainer):
-        p = trainer.problem
-        pred = trainer.predict_labels(trainer.X_test)
+    def _fill_focus(self, run, focus):
+        """The output of neuron ``focus = (column, unit)`` on the whole surface grid."""
+        column, unit = focus
+        p = run.problem
+        if column == 0:
+            if unit >= len(p.features):
+                return
+            values = feats.transform(p.surface_grid(), p.features)[:, unit]
+        else:
+            outs = run.net.layer_outputs(run.grid)
+            if column > len(outs) or unit >= outs[column - 1].shape[1]:
+                return
+            values = np.asarray(outs[column - 1])[:, unit]
+        if p.n_raw == 2:
+            res = int(round(np.sqrt(len(values))))
+            values = values.reshape(res, res)
+        self.focus, self.focus_surface = focus, np.ascontiguousarray(values, dtype=np.float32)
+
+    def _fill_classification(self, run):
+        p = run.problem
+        pred = run.predict_labels(run.X_test)
         k = p.n_classes
         self.confusion = np.bincount(p.y_test * k + pred, minlength=k * k).reshape(k, k)
         wrong = np.flatnonzero(pred != p.y_test)[:N_MISCLASSIFIED]

@@ -32,6 +32,8 @@ DATASETS = {
 }
 
 TOOLTIPS = {
+    "problem_type": "What the network learns: two classes, several classes (softmax), a "
+                    "number (regression), handwritten digits, or points you click or load.",
     "noise": "Noise added to the generated data (0-50 %).",
     "ratio": "Percentage of the samples used for training; the rest is the test set.",
     "seed": "Random seed for data generation, shuffling and weight initialisation.",
@@ -39,9 +41,8 @@ TOOLTIPS = {
     "samples": "Number of generated samples (train + test).",
     "lr": "Learning rate η: the step size of each gradient step. Too large diverges, "
           "too small crawls. Takes effect at once, no reset needed.",
-    "optimizer": "SGD: w -= η·g. Momentum/Nesterov add velocity; AdaGrad, RMSProp and Adam "
-                 "scale each weight's step by its gradient history. Changing it keeps the "
-                 "weights but starts a fresh optimizer state.",
+    "optimizer": "How each gradient step updates the weights (hover an item for its rule). "
+                 "Changing it keeps the weights but starts a fresh optimizer state.",
     "schedule": "Learning-rate schedule applied per epoch (step decay, exponential, 1/t).",
     "reg": "Penalty on large weights: L1 (|w|, drives weights to exactly 0) or L2 (w², "
            "shrinks them). Reduces over-fitting.",
@@ -50,17 +51,20 @@ TOOLTIPS = {
              "steps; 0 = full batch.",
     "dropout": "Inverted dropout before each hidden Dense layer: randomly zero this fraction "
                "of inputs while training.",
-    "activation": "sigmoid a(1−a), tanh 1−a², ReLU max(0, z) (fast, can die), leaky ReLU / "
-                  "ELU keep a gradient for z < 0, linear = no non-linearity.",
-    "loss": "MSE ½(z−y)² for regression; binary cross-entropy with a sigmoid output; "
-            "softmax cross-entropy for K classes; hinge for margins.",
+    "activation": "The non-linearity of the hidden layer (hover an item for its formula and "
+                  "derivative).",
+    "loss": "What training minimises (hover an item for its formula); the menu offers the "
+            "losses that suit the task.",
     "backend": "Kernel back end that runs the training (numba is the compiled default, "
                "numpy the reference).",
     "discretize": "Show the predicted class instead of the probability.",
     "test_points": "Also draw the test points (outlined).",
     "same_weights": "Restart training from exactly the same initial weights.",
     "reset": "New random initial weights and epoch 0.",
-    "step": "Train exactly one epoch.",
+    "step": "Train one epoch (one mini-batch at the mini-batch speed).",
+    "speed": "How fast training runs: one mini-batch or one epoch per frame (30 frames a "
+             "second) is slow enough to watch every step, as in TensorFlow Playground; full "
+             "speed trains as fast as the machine can and redraws 30 times a second.",
     "features": "Inputs fed to the network; click to toggle. Changing them rebuilds the network.",
 }
 

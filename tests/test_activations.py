@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import activations
 from fastnn import _spec as S
+from fastnn import activations
 from fastnn.backends import numpy_ref
 
 Z = np.concatenate([np.linspace(-9, 9, 181), [-1e-3, 0.0, 1e-3]])

@@ -26,10 +26,12 @@ def test_every_backend_has_the_same_contract():
         for function in backends.CONTRACT:
             if function == "train_epoch":   # compiled back ends take optional work buffers
                 params = list(inspect.signature(module.train_epoch).parameters)
-                assert params[:10] == list(inspect.signature(reference.train_epoch).parameters)
+                assert params[:11] == list(inspect.signature(reference.train_epoch).parameters)
             else:
                 assert (inspect.signature(getattr(module, function)).parameters.keys()
                         == inspect.signature(getattr(reference, function)).parameters.keys())
+    for function in ("evaluate", "loss_and_grad", "train_epoch", "Engine"):   # optional weights
+        assert inspect.signature(getattr(reference, function)).parameters["sample_weight"].default is None
 
 
 def test_auto_and_environment_variable(monkeypatch):

@@ -162,3 +162,16 @@ def test_population_group_rows_train_the_same_members(monkeypatch):
     text = population_suite.markdown(results)
     assert "| 256 tiny: train_many vs one fit at a time |" in text
     assert "| 256 tiny: train_many vs JAX vmap + lax.scan | not measured | 3 | no |" in text
+
+
+def test_the_bench_finds_mnist_through_the_librarys_lookup(tmp_path, monkeypatch):
+    """No --mnist-path, no $FASTNN_DATA, an empty user cache: the bench's mnist workload still
+    finds ../shared/data/mnist beside the checkout (the same lookup as the app and the CLI)."""
+    import numpy as np
+
+    from fastnn.bench import data
+    monkeypatch.delenv("FASTNN_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    X, y = data.make_data(MAIN["mnist"])
+    assert X.shape == (MAIN["mnist"].n_samples, 784) and set(np.unique(y)) == set(range(10))

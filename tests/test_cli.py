@@ -62,6 +62,22 @@ def test_train_on_a_dataset_and_regression_csv_in_process(tmp_path, capsys):
     np.testing.assert_allclose(values, 3 * x + 10, atol=0.1)
 
 
+def test_train_mnist_finds_the_shared_copy_from_any_folder(tmp_path, monkeypatch, mnist_path):
+    """``fastnn train --dataset mnist`` uses the library's one lookup (no $FASTNN_DATA, an empty
+    user cache, another current folder: ../shared/data/mnist beside the checkout is found); a
+    wrong --mnist-path says where it looked."""
+    monkeypatch.delenv("FASTNN_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    trained = run_cli("train", "--dataset", "mnist", "--hidden", "8", "--epochs", "1",
+                      "--out", "digits.fnn", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert "test: accuracy" in trained.stdout
+    missing = run_cli("train", "--dataset", "mnist", "--mnist-path", tmp_path / "nowhere",
+                      "--epochs", "1", cwd=tmp_path)
+    assert missing.returncode == 2 and "looked in" in missing.stderr
+    assert str(tmp_path / "nowhere") in missing.stderr
+
+
 @pytest.mark.parametrize("content, message", [
     ("a,b,label\n1,2,yes\n3,abc,no\n", "column 'b', row 2 (line 3) of bad.csv holds 'abc', which is not a number"),
     ("a,b,label\n1,2,yes\n3,nan,no\n", "column 'b', row 2 (line 3) of bad.csv is 'nan'; fill or drop"),
@@ -112,14 +128,15 @@ def test_demo_writes_a_png(tmp_path):
     assert (tmp_path / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_demo_without_pyside6_says_how_to_get_it(tmp_path):
+def test_demo_draws_without_qt(tmp_path):
     code = ("import sys; sys.modules['PySide6'] = None; from fastnn.cli import main; "
             "sys.exit(main(['demo', '--out', 'demo.png', '--epochs', '5']))")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, timeout=240)
     assert result.returncode == 0, result.stderr
-    assert 'pip install "fastnn[gui]"' in result.stdout and "training accuracy" in result.stdout
-    assert not (tmp_path / "demo.png").exists()
+    assert "training accuracy" in result.stdout and "wrote demo.png" in result.stdout
+    png = (tmp_path / "demo.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"tEXtTitle" in png and len(png) > 5000
 
 
 def test_bench_is_delegated(capsys):

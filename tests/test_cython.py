@@ -142,6 +142,7 @@ def test_setup_declares_an_optional_extension_and_keeps_the_gui_package(monkeypa
 @pytest.mark.parametrize("stage", ["run", "build_extension"])
 def test_failed_build_falls_back_unless_required(stage, monkeypatch, capsys):
     from distutils.errors import CompileError
+
     from setuptools.command.build_ext import build_ext
 
     def fail(*args):

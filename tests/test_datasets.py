@@ -348,12 +348,43 @@ def test_default_cache_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("FASTNN_DATA", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     cache = tmp_path / ".cache" / "fastnn" / "mnist"
-    assert datasets.mnist_search_dirs() == [cache]
+    assert datasets.mnist_search_dirs()[0] == cache
     write_fake_mnist(cache, n=4)
-    assert datasets.load_mnist()[0].shape == (4, 784)
+    assert datasets.load_mnist()[0].shape == (4, 784)     # the cache comes before the checkout
+
+
+def test_the_checkouts_shared_data_is_found_from_anywhere(tmp_path, monkeypatch, mnist_path):
+    """Argument, $FASTNN_DATA, the user cache, then ../shared/data/mnist beside the checkout:
+    found from any current folder (the app, the CLI and the bench all use this lookup)."""
+    monkeypatch.delenv("FASTNN_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    dirs = datasets.mnist_search_dirs()
+    assert dirs[0] == tmp_path / "home" / ".cache" / "fastnn" / "mnist"
+    assert mnist_path.resolve() in [d.resolve() for d in dirs]
+    assert all("site-packages" not in str(d) for d in dirs)
+    assert datasets.load_mnist()[0].shape == (10000, 784)
+    assert datasets.mnist_search_dirs(tmp_path) == [tmp_path]
+
+
+def test_an_installed_package_far_from_a_checkout_searches_no_shared_folder(tmp_path, monkeypatch):
+    from fastnn.datasets import _mnist
+    monkeypatch.setattr(_mnist, "__file__", str(tmp_path / "site-packages" / "fastnn" / "datasets"
+                                                / "_mnist.py"))
+    monkeypatch.setattr(_mnist.sys, "prefix", str(tmp_path / "venv"))
+    monkeypatch.chdir(tmp_path)
+    assert datasets.checkout_data_dirs() == []
+    checkout = tmp_path / "work" / "fastnn"
+    (checkout / "fastnn").mkdir(parents=True)
+    (checkout / "fastnn" / "__init__.py").write_text("")
+    (checkout / "pyproject.toml").write_text("")
+    monkeypatch.chdir(checkout / "fastnn")               # anywhere inside a checkout
+    assert datasets.checkout_data_dirs() == [tmp_path / "work" / "shared" / "data" / "mnist"]
 
 
 def test_missing_files_name_every_file_and_folder(tmp_path, monkeypatch):
+    from fastnn.datasets import _mnist
+    monkeypatch.setattr(_mnist, "checkout_data_dirs", lambda: [tmp_path / "shared" / "mnist"])
     monkeypatch.setenv("FASTNN_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     with pytest.raises(datasets.DataFileNotFoundError) as info:
@@ -364,6 +395,7 @@ def test_missing_files_name_every_file_and_folder(tmp_path, monkeypatch):
     for folder in datasets.mnist_search_dirs():
         assert str(folder) in message
     assert str(tmp_path / "home" / ".cache" / "fastnn" / "mnist") in message
+    assert str(tmp_path / "shared" / "mnist") in message
     assert isinstance(info.value, FileNotFoundError)
 
 

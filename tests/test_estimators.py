@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import (LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor,
-                    SoftmaxRegression)
+from fastnn import LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, SoftmaxRegression
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
@@ -22,9 +21,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 CHECKED = [
     MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=200, random_state=0),
     MLPRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=200, random_state=0),
+    MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=200, random_state=0),
     LinearRegression(),
     LinearRegression(solver="sgd", max_iter=100, random_state=0),
     LogisticRegression(max_iter=100, random_state=0),
+    LogisticRegression(solver="adam", max_iter=100, random_state=0),
     SoftmaxRegression(max_iter=100, random_state=0),
 ]
 
@@ -142,7 +143,7 @@ def test_partial_fit_continues_and_needs_classes(blobs):
         clf.partial_fit(X, y)
     for _ in range(30):
         clf.partial_fit(X, y, classes=[0, 1, 2])
-    assert clf.n_iter_ == 30 and len(clf.loss_curve_) == 30
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 30 and clf.t_ == 30 * len(X)   # as sklearn
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
     assert clf.score(X, y) > 0.9
     with pytest.raises(ValueError, match=r"classes \[7\] that are not in classes_"):
@@ -158,7 +159,7 @@ def test_warm_start_keeps_weights_and_history(blobs):
     clf = quiet(MLPClassifier((8,), max_iter=5, warm_start=True, random_state=0))(X, y)
     first = [c.copy() for c in clf.coefs_]
     quiet(clf)(X, y)
-    assert clf.n_iter_ == 10 and len(clf.loss_curve_) == 10
+    assert clf.n_iter_ == 5 and len(clf.loss_curve_) == 10    # n_iter_ of the last fit, as sklearn
     assert not np.allclose(first[0], clf.coefs_[0])
     cold = quiet(MLPClassifier((8,), max_iter=5, random_state=0))(X, y)
     np.testing.assert_allclose(cold.coefs_[0], first[0])
@@ -178,18 +179,23 @@ def test_early_stopping_restores_best_validation_weights(blobs):
 
 
 def test_alpha_matches_sklearn_penalty_per_batch(blobs):
+    """alpha/2 ||W||² divided by each batch's weight sum (tests/test_estimator_parity.py checks
+    the trajectories); C's penalty is ||W||² / (2 C sum(w)) on every batch."""
     X, y = blobs
     clf = quiet(MLPClassifier((4,), alpha=0.3, batch_size=50, max_iter=1, random_state=0))(X, y)
-    assert all(layer.l2 == pytest.approx(0.3 / (2 * 50)) for layer in clf.model_.dense_layers)
+    assert all(layer.l2 == pytest.approx(0.3 / 2) for layer in clf.model_.dense_layers)
+    assert clf.model_._spec().penalty_per_weight
     logit = quiet(LogisticRegression(C=0.5, max_iter=1, random_state=0))(X, y)
     assert logit.model_.dense_layers[0].l2 == pytest.approx(1 / (2 * 0.5 * len(X)))
+    assert not logit.model_._spec().penalty_per_weight
 
 
 def test_invscaling_and_adaptive_learning_rates(blobs):
     X, y = blobs
     clf = quiet(MLPClassifier((4,), solver="sgd", learning_rate="invscaling", power_t=0.5,
                               learning_rate_init=0.1, max_iter=3, random_state=0))(X, y)
-    assert clf.model_.optimizer.lr_at(2) == pytest.approx(0.1 / (2 * len(X) + 1) ** 0.5)
+    assert clf.model_.optimizer.lr_at(0) == 0.1          # a new optimizer starts at lr_init
+    assert clf.model_.optimizer.lr_at(3) == pytest.approx(0.1 / (clf.t_ + 1) ** 0.5)
     ada = MLPClassifier((4,), solver="sgd", learning_rate="adaptive", learning_rate_init=0.1,
                         n_iter_no_change=2, tol=10.0, max_iter=200, random_state=0).fit(X, y)
     assert ada.model_.optimizer.lr <= 1e-6 and ada.n_iter_ < 200
@@ -207,7 +213,8 @@ def test_regressor_multioutput_and_convergence_warning():
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"solver": "lbfgs"}, r"solver must be one of \['sgd', 'adam', 'adagrad', 'rmsprop'\]"),
+    ({"solver": "newton"}, r"solver must be one of \['lbfgs', 'sgd', 'adam', 'adagrad', 'rmsprop'\]"),
+    ({"max_fun": 0}, r"max_fun must be in \[1"),
     ({"activation": "rleu"}, "activation must be one of"),
     ({"hidden_layer_sizes": (8, 0)}, "every entry of hidden_layer_sizes must be in"),
     ({"alpha": -1.0}, r"alpha must be in \[0"),
@@ -232,14 +239,17 @@ def test_bad_inputs_follow_sklearn_messages(blobs):
         MLPClassifier().fit(bad, y)
     with pytest.raises(NotFittedError):
         MLPRegressor().predict(X)
-    with pytest.raises(ValueError, match="needs at least 2 classes in y; got 1 class"):
-        MLPClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="needs samples of at least 2 classes in the data"):
+        LogisticRegression().fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match="Unknown label type"):
         MLPClassifier().fit(X, np.linspace(0, 1, len(X)))
-    with pytest.raises(ValueError, match="fit_intercept=False needs solver='normal'"):
-        LinearRegression(fit_intercept=False, solver="sgd").fit(X, y)
+    with pytest.raises(ValueError, match="fit_intercept must be True or False, got 'no'"):
+        LinearRegression(fit_intercept="no", solver="sgd").fit(X, y)
     with pytest.raises(ValueError, match="penalty must be one of"):
         LogisticRegression(penalty="elasticnet").fit(X, y)
+    with pytest.raises(ValueError, match="penalty='l1' needs a stochastic solver: solver='lbfgs' "
+                       "supports only 'l2' or None penalties"):
+        LogisticRegression(penalty="l1").fit(X, y)
 
 
 def test_float32_input_trains_in_float32(blobs):
@@ -279,3 +289,54 @@ print("ok")
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("Est, attrs", [
+    (MLPClassifier, ("coefs_", "intercepts_")), (MLPRegressor, ("coefs_", "intercepts_")),
+    (LogisticRegression, ("coef_", "intercept_")), (SoftmaxRegression, ("coef_", "intercept_")),
+    (LinearRegression, ("coef_", "intercept_")),
+])
+def test_written_weights_are_what_predicts(Est, attrs, blobs):
+    """Bug 2: after ``clf.coef_[:] = 0`` every output (decision_function, predict_proba,
+    predict) comes from the zero weights, not from a stale internal copy; so does a fresh array
+    assigned to the attribute."""
+    X, y = blobs
+    target = y if Est not in (MLPRegressor, LinearRegression) else X[:, 0] + y
+    est = quiet(Est(max_iter=20, random_state=0) if Est is not LinearRegression else Est())(X, target)
+    weights, biases = attrs
+    for W in (getattr(est, weights) if weights == "coefs_" else [getattr(est, weights)]):
+        W[...] = 0
+    if biases == "intercept_" and np.ndim(est.intercept_) == 0:
+        est.intercept_ = 0.0                   # LinearRegression's float intercept: assign it
+    else:
+        for b in (getattr(est, biases) if biases == "intercepts_" else [est.intercept_]):
+            b[...] = 0
+    out = est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+    np.testing.assert_allclose(out, out[:1].repeat(len(X), axis=0))   # constant outputs
+    if hasattr(est, "decision_function"):
+        np.testing.assert_array_equal(est.decision_function(X), 0)
+    if weights == "coef_":
+        est.coef_ = np.ones_like(np.asarray(est.coef_))
+        est.predict(X)                         # written into the network before predicting
+        np.testing.assert_allclose(est.model_.get_weights()[0][0], 1)
+        with pytest.raises(ValueError, match=r"coef_ has shape \(3,\), expected"):
+            est.coef_ = np.ones(3)
+            est.predict(X)
+
+
+def test_early_stopping_refuses_degenerate_validation_splits(blobs):
+    """Bug 3: scikit-learn raises for a 1-row validation set and for a class with one sample
+    (which a stratified split cannot put on both sides)."""
+    X, y = blobs
+    with pytest.raises(ValueError, match=r"The validation set is too small: early_stopping=True "
+                       r"holds out 1 of 2 samples \(validation_fraction=0.1\) and needs at least 2"):
+        MLPRegressor(early_stopping=True).fit(X[:2], [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"class 1 has only 1 sample; every class needs at least 2"):
+        MLPClassifier(early_stopping=True).fit(X[:4], [0, 0, 0, 1])
+
+
+def test_partial_fit_refuses_early_stopping(blobs):
+    """Bug 4: partial_fit silently ignored early_stopping=True; scikit-learn raises."""
+    X, y = blobs
+    with pytest.raises(ValueError, match=r"partial_fit does not support early_stopping=True"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])

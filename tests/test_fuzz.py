@@ -12,13 +12,13 @@ import io
 import os
 import zipfile
 
+import forge
 import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
 import fastnn
-import forge
 from fastnn._modelfile import MAX_COUNT
 from fastnn.cli import _table, main
 from fastnn.cli._errors import CLIError

@@ -129,3 +129,35 @@ def test_import_fastnn_does_not_import_model_selection():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True).stdout.split()
     assert out == ["False"]
+
+
+def test_lbfgs_candidates_train_one_by_one_beside_the_population(data):
+    """A grid over the solver: the lbfgs candidates train alone with their own fit, the
+    stochastic ones as a population; every score is scikit-learn's search's."""
+    X, y = data
+    grid = {"solver": ["adam", "lbfgs"], "alpha": [1e-4, 1e-1]}
+    ours = GridSearchCV(_mlp(), grid, cv=3).fit(X, y)
+    theirs = skms.GridSearchCV(_mlp(), grid, cv=3).fit(X, y)
+    _same_results(ours, theirs)
+    assert {p["solver"] for p in ours.cv_results_["params"]} == {"adam", "lbfgs"}
+
+
+def test_sample_weight_and_class_weight_reach_every_member(data):
+    """fit(X, y, sample_weight=w) weights each fold's training rows and the refit, as in
+    scikit-learn's search; class_weight is applied by each member's own plan."""
+    X, y = data
+    w = np.random.default_rng(1).uniform(0.2, 3.0, size=len(y))
+    grid = {"alpha": [1e-4, 1e-1], "learning_rate_init": [1e-3, 1e-2]}
+    ours = GridSearchCV(_mlp(), grid, cv=3).fit(X, y, sample_weight=w)
+    theirs = skms.GridSearchCV(_mlp(), grid, cv=3).fit(X, y, sample_weight=w)
+    _same_results(ours, theirs)
+    unweighted = GridSearchCV(_mlp(), grid, cv=3).fit(X, y)
+    assert not np.allclose(unweighted.cv_results_["mean_test_score"],
+                           ours.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9)
+    est = fastnn.LogisticRegression(solver="adam", max_iter=15, random_state=0,
+                                    class_weight="balanced")
+    grid = {"C": [0.1, 10.0], "fit_intercept": [True, False]}
+    ours = GridSearchCV(est, grid, cv=2).fit(X, y)
+    theirs = skms.GridSearchCV(est, grid, cv=2).fit(X, y)
+    _same_results(ours, theirs)

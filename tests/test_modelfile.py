@@ -9,11 +9,11 @@ import subprocess
 import sys
 import zipfile
 
+import forge
 import numpy as np
 import pytest
 
 import fastnn
-import forge
 from fastnn._modelfile import MAX_EXPANSION
 
 N = forge.N_PARAMS

@@ -9,8 +9,8 @@ import pytest
 
 from fastnn import _spec as S
 from fastnn import activations
-from fastnn.backends import numba_cpu
 from fastnn.backends import _numba_kernels as K
+from fastnn.backends import numba_cpu
 
 
 def test_inference_reuses_the_training_kernel(rng):

@@ -152,3 +152,18 @@ def test_nesterov_without_momentum_after_construction_is_refused_before_training
     optimizer.momentum = 0.0
     with pytest.raises(ValueError, match="nesterov=True needs a momentum > 0"):
         optimizer.pack(0)
+
+
+def test_registry_names_defaults_and_descriptions():
+    registry = fastnn.optim.REGISTRY
+    assert list(registry) == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+    assert registry["adam"].defaults == {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                                         "weight_decay": 0.0}
+    assert registry["nesterov"].defaults["momentum"] == 0.9
+    # PyTorch's learning-rate defaults (torch.optim.SGD: 1e-3, as the README promises)
+    assert {name: registry[name].defaults["lr"] for name in ("sgd", "adagrad", "rmsprop", "adam")} \
+        == {"sgd": 1e-3, "adagrad": 1e-2, "rmsprop": 1e-2, "adam": 1e-3}
+    nesterov = fastnn.optim.get("nesterov")
+    assert isinstance(nesterov, fastnn.optim.SGD) and nesterov.nesterov
+    assert registry["momentum"].make(lr=0.5).lr == 0.5
+    assert all(info.description and info.label for info in registry.values())

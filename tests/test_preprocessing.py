@@ -3,10 +3,18 @@
 import numpy as np
 import pytest
 
-from fastnn.preprocessing import (minmax_scale, minmax_unscale, one_hot,
-                                  polynomial_feature_names, polynomial_features,
-                                  standardize, train_test_split, trig_features,
-                                  unstandardize)
+from fastnn import preprocessing
+from fastnn.preprocessing import (
+    minmax_scale,
+    minmax_unscale,
+    one_hot,
+    polynomial_feature_names,
+    polynomial_features,
+    standardize,
+    train_test_split,
+    trig_features,
+    unstandardize,
+)
 
 
 @pytest.fixture
@@ -190,3 +198,15 @@ def test_stratified_split_rounds_to_the_exact_test_size():
 def test_split_rejects(X, y, kwargs, match):
     with pytest.raises(ValueError, match=match):
         train_test_split(X, y, **kwargs)
+
+
+def test_encode_labels_round_trips_any_sortable_labels():
+    codes, classes = preprocessing.encode_labels(np.array(["b", "a", "c", "a"]))
+    assert codes.tolist() == [1, 0, 2, 0] and classes.tolist() == ["a", "b", "c"]
+    codes, classes = preprocessing.encode_labels([3.0, -1.0, 3.0])
+    assert codes.dtype == np.int64 and (classes[codes] == [3.0, -1.0, 3.0]).all()
+    with pytest.raises(ValueError, match=r"y must be a non-empty 1-D array of labels, got shape "
+                                         r"\(2, 2\)"):
+        preprocessing.encode_labels(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="y contains NaN"):
+        preprocessing.encode_labels([1.0, np.nan])

@@ -2,33 +2,41 @@
 
 Every back end is a module with the same functions and the same meaning (the contract).  Arrays
 are C-contiguous and of the parameter dtype (float32 or float64); the model layer validates and
-converts them once per call, so kernels trust their inputs.
+converts them once per call, so kernels trust their inputs.  ``X`` may also be a ``scipy.sparse``
+CSR matrix of that dtype (sorted indices, no duplicates): the CPU back ends then read it only as
+its rows (never densified), the CUDA back end densifies it a batch at a time.  ``sample_weight``
+is None or a float64 (n,) array of non-negative weights, one per row of ``X``: every mean loss
+(of a batch, or of all rows) becomes ``sum w_i l_i / sum w_i`` and its gradient follows (see
+:mod:`fastnn._spec` for the penalty); accuracies stay unweighted.
 
 ``forward(spec, params, X, out)``
     Network outputs for ``X`` (n, n_in) into ``out`` (n, n_out): the last layer's activation
     (raw logits for the cross-entropy and hinge losses, whose output layer is linear).
-``evaluate(spec, params, X, Y) -> (loss, accuracy)``
+``evaluate(spec, params, X, Y, sample_weight=None) -> (loss, accuracy)``
     Mean loss over the rows plus the L1/L2 penalty, without dropout and without a gradient, and
     the accuracy (the fraction of output units classified right, argmax for softmax; 0 for mse).
 ``layer_outputs(spec, params, X) -> list``
     The activations ``A`` of every layer on ``X``, as (n, width) arrays; the last is ``forward``'s.
-``loss_and_grad(spec, params, X, Y, grad) -> float``
+``loss_and_grad(spec, params, X, Y, grad, sample_weight=None) -> float``
     Mean loss over the rows plus the L1/L2 penalty, without dropout; the gradient with respect
     to every parameter is written into ``grad`` (same layout as ``params``).
-``train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed) -> (loss, accuracy)``
+``train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, sample_weight=None)``
     One whole epoch in one call: for every batch ``order[k:k+batch_size]`` the forward pass,
     the loss, the backward pass, the penalty and the optimizer update.  Batch ``b`` is optimizer
     step ``t = step + b + 1`` (Adam's bias correction, AdaGrad's decay, the dropout hash use it).
     ``state`` is the optimizer state, shape (2, n_params); ``opt`` the float64 hyper-parameter
-    vector (slots ``fastnn._spec.OPT_*``); ``seed`` an unsigned 64-bit dropout seed.  Returns the
-    mean over samples of each batch's loss (with penalty) and the running training accuracy.
-``Engine(spec, params, state, X, Y, batch_size)``
+    vector (slots ``fastnn._spec.OPT_*``); ``seed`` an unsigned 64-bit dropout seed.  Returns
+    ``(loss, accuracy)``: the mean over samples of each batch's loss (with penalty) and the
+    running training accuracy.
+``Engine(spec, params, state, X, Y, batch_size, sample_weight=None)``
     The back end's side of a training run: holds ``params``, ``state`` and the training set where
     the kernels want them (host memory, or the GPU) and every work buffer, allocated once.
     ``epoch(order, opt, step, seed)`` trains one epoch (or any list of rows: one batch is an
-    ``order`` of ``batch_size`` rows), ``params_finite()``, ``snapshot()``/``restore()`` (the
-    last good weights and optimizer state) and ``sync()`` (make ``params`` and ``state`` on the
-    host current; training may go on after it; a no-op for CPU back ends).
+    ``order`` of ``batch_size`` rows), ``params_finite()``, ``snapshot()``/``restore(older)``
+    (the last good weights and optimizer state, or with ``older=True`` the snapshot before it),
+    ``set_spec(spec)`` (train on with new activations, penalties or dropout rates of the same
+    shapes) and ``sync()`` (make ``params`` and ``state`` on the host current; training may go
+    on after it; a no-op for CPU back ends).
 
 ``spec`` is a :class:`fastnn._spec.NetSpec`.  Dropout masks come from a counter-based hash of
 (seed, step, sample index, layer, unit), so every back end draws the same masks and results can be
@@ -102,10 +110,11 @@ def get_backend(name=None):
     return _load(resolve(name))[0]
 
 
-def population_engine(name, specs, params, states, X, Y, rows, batch_size):
+def population_engine(name, specs, params, states, X, Y, rows, batch_size, weights=None):
     """The population engine of back end ``name`` (see :mod:`fastnn.backends._member_loop` for
     its contract): numba's kernel that trains every member at once, or for the other back ends
-    their own ``Engine`` run member by member."""
+    their own ``Engine`` run member by member.  ``weights`` (None, or per member None or the
+    sample weights of its rows) are trained member by member on every back end."""
     module = get_backend(name)
     if resolve(name) == "numba":
         from .. import _threads
@@ -114,8 +123,8 @@ def population_engine(name, specs, params, states, X, Y, rows, batch_size):
         cores = _threads.available_cores() if setting == _threads.AUTO else setting
         n_rows = max(X.shape[0] if r is None else len(r) for r in rows)
         blocks = NP.blocks_for(specs[0], len(specs), n_rows, cores)
-        if blocks > 1:
+        if weights is None and blocks > 1:
             return NP.BlockedEngine(blocks, specs, params, states, X, Y, rows, batch_size)
-        return NP.PopulationEngine(specs, params, states, X, Y, rows, batch_size)
+        return NP.PopulationEngine(specs, params, states, X, Y, rows, batch_size, weights)
     from ._member_loop import PopulationEngine
-    return PopulationEngine(module, specs, params, states, X, Y, rows, batch_size)
+    return PopulationEngine(module, specs, params, states, X, Y, rows, batch_size, weights)

@@ -10,9 +10,17 @@ work buffer carved per layer by the integer table ``lay``:
 ``lay[l]`` (int64): fan_in, fan_out, activation, w_off, b_off, p_off, and the work offsets of
     AIN (the layer input after dropout, (rows, fan_in)), Z ((rows, fan_out)), DZ (dL/dZ) and
     DA (dL/dA, kept only for layers with learned slopes, whose gradient needs it).
-``layf[l]`` (float64): activation alpha, l1, l2, dropout rate of the layer input.
+``layf[l]`` (float64): activation alpha, l1, l2, dropout rate of the layer input, 1 if the bias
+    is trained (0: its gradient is 0).
 ``hyper`` (float64): the optimizer vector (``fastnn._spec.OPT_*`` slots), then the epoch's loss sum,
-    number correct and a non-finite-weights flag, so one small copy each way per epoch suffices.
+    number correct and a non-finite-weights flag, so one small copy each way per epoch suffices;
+    then three switches: the samples carry weights (the device array ``W``, one per row of the
+    training set), ``X`` holds only the batch's rows (a sparse input densified per batch on the
+    host: X row ``row`` is batch row ``row``, not sample ``order[start + row]``), and the penalty
+    is divided by each batch's weight sum (``NetSpec.penalty_per_weight``).
+
+A batch's gradient is scaled by ``scale`` = 1 / (its row count, or its weight sum with weights),
+passed to the per-batch kernels by the host, which knows the weights and the order.
 
 Dropout masks are never stored: ``keep_scale`` recomputes the counter hash wherever a mask is
 needed (forward and backward), which costs a few integer operations and no memory traffic.
@@ -30,10 +38,10 @@ from ._cuda_rules import forward_rule, grad_rule
 # Columns of ``lay`` and ``layf``.
 FAN_IN, FAN_OUT, ACT, W_OFF, B_OFF, P_OFF, AIN, Z, DZ, DA = range(10)
 LAY_COLS = 10
-ALPHA, L1, L2, DROP = range(4)
+ALPHA, L1, L2, DROP, BIAS = range(5)
 # Slots of ``hyper`` after the optimizer vector.
-LOSS_SUM, CORRECT, NONFINITE = S.OPT_SIZE, S.OPT_SIZE + 1, S.OPT_SIZE + 2
-HYPER_SIZE = S.OPT_SIZE + 3
+LOSS_SUM, CORRECT, NONFINITE, WEIGHTED, X_LOCAL, PER_WEIGHT = range(S.OPT_SIZE, S.OPT_SIZE + 6)
+HYPER_SIZE = S.OPT_SIZE + 6
 # Kernel modes: training (dropout, loss, backward), gradient without dropout, inference only
 # (the last layer stores f(Z) where Z would go, and nothing else runs).
 TRAIN, GRAD, PREDICT = range(3)
@@ -154,13 +162,38 @@ def row_loss(loss, lay, layf, params, work, Y, row, sample, scale):
     return total, hits / n_out
 
 
+@cuda.jit(device=True)
+def sample_factors(hyper, W, sample, rows, scale):
+    """``(loss factor, gradient scale)`` of one sample of a batch of ``rows`` rows whose gradient
+    is scaled by ``scale``: ``(1, scale)`` without weights, ``(w rows scale, w scale)`` with
+    weight ``w`` (so the epoch's loss sum gets ``rows`` times the batch's weighted mean)."""
+    if hyper[WEIGHTED] != 0:
+        w = W[sample]
+        return w * rows * scale, w * scale
+    return 1.0, scale
+
+
+@cuda.jit(device=True)
+def batch_scale(hyper, W, order, start, rows):
+    """``(scale, penalty scale)`` of the batch ``order[start:start+rows]``: 1 / its row count or
+    weight sum (0 for a zero sum), and that or 1 for the penalty (see ``PER_WEIGHT``)."""
+    scale = 1.0 / rows
+    if hyper[WEIGHTED] != 0:
+        total = 0.0
+        for i in range(rows):
+            total += W[order[start + i]]
+        scale = 1.0 / total if total > 0 else 0.0
+    return scale, (scale if hyper[PER_WEIGHT] != 0 else 1.0)
+
+
 # --- layer input and the epilogues of the products (fused, tiled and GEMM paths alike) ----------
 
 
 @cuda.jit(device=True)
-def layer0_input(layf, X, sample, unit, t, seed, mode):
-    """Input of the first layer at (sample, unit): ``X[sample, unit]`` times its dropout mask."""
-    x = X[sample, unit]
+def layer0_input(layf, X, hyper, row, sample, unit, t, seed, mode):
+    """Input of the first layer at (batch row ``row``, data row ``sample``, unit): ``X[sample,
+    unit]`` (``X[row, unit]`` when X holds only the batch) times its dropout mask."""
+    x = X[row if hyper[X_LOCAL] != 0 else sample, unit]
     if mode == TRAIN and layf[0, DROP] > 0:
         x *= keep_scale(seed, t, sample, 0, unit, layf[0, DROP])
     return x
@@ -202,10 +235,11 @@ def finish_backward(lay, layf, params, work, layer, row, unit, acc, sample, t, s
 
 
 @cuda.jit(device=True)
-def param_grad(lay, layf, params, grad, work, rows, k, gw_ready):
-    """Gradient of flat parameter ``k`` and its penalty value: weights sum AIN.T @ DZ over the
-    batch rows (or read it from ``grad`` when a product kernel computed it), biases sum DZ,
-    learned slopes sum DA * Z over the rows where Z <= 0."""
+def param_grad(lay, layf, params, grad, work, rows, k, gw_ready, pscale):
+    """Gradient of flat parameter ``k`` and its penalty value (times ``pscale``): weights sum
+    AIN.T @ DZ over the batch rows (or read it from ``grad`` when a product kernel computed it),
+    biases sum DZ (0 for a bias that is not trained), learned slopes sum DA * Z over the rows
+    where Z <= 0."""
     layer = 0
     while layer < lay.shape[0] - 1 and k >= lay[layer + 1, W_OFF]:
         layer += 1
@@ -220,13 +254,14 @@ def param_grad(lay, layf, params, grad, work, rows, k, gw_ready):
         else:
             for i in range(rows):
                 g += work[lay[layer, AIN] + i * fan_in + p] * work[lay[layer, DZ] + i * fan_out + j]
-        l1, l2, w = layf[layer, L1], layf[layer, L2], params[k]
+        l1, l2, w = layf[layer, L1] * pscale, layf[layer, L2] * pscale, params[k]
         if l1 != 0 or l2 != 0:
             penalty = l1 * abs(w) + l2 * w * w
             g += l1 * (1.0 if w > 0 else (-1.0 if w < 0 else 0.0)) + 2 * l2 * w
     elif k < b0 + fan_out:
-        for i in range(rows):
-            g += work[lay[layer, DZ] + i * fan_out + k - b0]
+        if layf[layer, BIAS] != 0:
+            for i in range(rows):
+                g += work[lay[layer, DZ] + i * fan_out + k - b0]
     else:
         j = k - lay[layer, P_OFF]
         for i in range(rows):
@@ -267,10 +302,11 @@ def apply_step(hyper, params, state, k, g, t):
 
 
 @cuda.jit(device=True)
-def step_param(lay, layf, params, grad, state, work, hyper, rows, k, t, flags):
-    """Gradient, penalty and (unless GRAD_ONLY) optimizer step of parameter ``k``; returns the
-    penalty value.  ``flags`` as the update kernel's (GW_READY, GRAD_ONLY, CHECK_FINITE)."""
-    g, penalty = param_grad(lay, layf, params, grad, work, rows, k, flags & GW_READY)
+def step_param(lay, layf, params, grad, state, work, hyper, rows, k, t, flags, pscale):
+    """Gradient, penalty (times ``pscale``) and (unless GRAD_ONLY) optimizer step of parameter
+    ``k``; returns the penalty value.  ``flags`` as the update kernel's (GW_READY, GRAD_ONLY,
+    CHECK_FINITE)."""
+    g, penalty = param_grad(lay, layf, params, grad, work, rows, k, flags & GW_READY, pscale)
     if flags & GRAD_ONLY:
         grad[k] = g
     else:

@@ -58,7 +58,7 @@ class CupyGemm:
             self._cp.matmul(a, b, out=out)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def status():
     """``(True, '')`` when cuBLAS through CuPy can be used here, else ``(False, why)``."""
     from numba import config

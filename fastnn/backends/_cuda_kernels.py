@@ -25,8 +25,25 @@ import numpy as np
 from numba import cuda
 
 from ._cuda_device import (
-    AIN, CHECK_FINITE, CORRECT, DZ, FAN_IN, FAN_OUT, LOSS_SUM, PREDICT, TRAIN, W_OFF, Z,
-    finish_backward, finish_forward, layer0_input, row_loss, step_param)
+    AIN,
+    CHECK_FINITE,
+    CORRECT,
+    DZ,
+    FAN_IN,
+    FAN_OUT,
+    LOSS_SUM,
+    PREDICT,
+    TRAIN,
+    W_OFF,
+    Z,
+    batch_scale,
+    finish_backward,
+    finish_forward,
+    layer0_input,
+    row_loss,
+    sample_factors,
+    step_param,
+)
 
 # Modes of the tiled product and of the GEMM epilogue: Z = AIN @ W, dA = DZ @ W.T, gW = AIN.T @ DZ.
 FWD, BWD, WGRAD = range(3)
@@ -41,25 +58,29 @@ def _jit(max_threads):
 
 
 @cuda.jit
-def loss_rows(lay, layf, params, work, Y, order, hyper, start, rows, loss):
-    """Loss and last-layer dL/dZ of every batch row, for the per-layer path.  Launch: one thread
-    per row (1-D grid); the loss sum and the number correct go to ``hyper`` by atomics."""
+def loss_rows(lay, layf, params, work, Y, W, order, hyper, start, rows, loss, scale):
+    """Loss and last-layer dL/dZ of every batch row, for the per-layer path (``scale``: see
+    :mod:`._cuda_device`).  Launch: one thread per row (1-D grid); the loss sum and the number
+    correct go to ``hyper`` by atomics."""
     row = cuda.grid(1)
     if row < rows:
-        value, hits = row_loss(loss, lay, layf, params, work, Y, row, order[start + row], 1.0 / rows)
-        cuda.atomic.add(hyper, LOSS_SUM, value)
+        sample = order[start + row]
+        factor, row_scale = sample_factors(hyper, W, sample, rows, scale)
+        value, hits = row_loss(loss, lay, layf, params, work, Y, row, sample, row_scale)
+        cuda.atomic.add(hyper, LOSS_SUM, factor * value)
         cuda.atomic.add(hyper, CORRECT, hits)
 
 
 @cuda.jit
-def gather(lay, layf, work, X, order, start, rows, t, seed, mode):
+def gather(lay, layf, work, X, hyper, order, start, rows, t, seed, mode):
     """AIN of layer 0 = X[order[start:start+rows]] times the dropout mask, for a GEMM first
     layer.  Launch: one thread per element (1-D grid over rows * fan_in)."""
     q = cuda.grid(1)
     fan_in = lay[0, FAN_IN]
     if q < rows * fan_in:
         row, unit = q // fan_in, q % fan_in
-        work[lay[0, AIN] + q] = layer0_input(layf, X, order[start + row], unit, t, seed, mode)
+        work[lay[0, AIN] + q] = layer0_input(layf, X, hyper, row, order[start + row], unit, t,
+                                             seed, mode)
 
 
 @cuda.jit
@@ -83,24 +104,25 @@ def epilogue(lay, layf, params, work, order, start, rows, t, seed, mode, kind, l
                             order[start + row], t, seed, mode)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def update_kernel(threads):
     """The update kernel for blocks of ``threads`` threads (any dtype).
 
-    ``update(lay, layf, params, grad, state, work, hyper, rows, t, flags)``: gradient, penalty
-    and optimizer step of every parameter of the flat buffer in one launch, one thread per
-    parameter (ceil(n_params / threads) blocks).  ``flags``: GW_READY, GRAD_ONLY, CHECK_FINITE
-    (see :mod:`._cuda_device`).  Each block sums its penalty values in shared memory and adds
-    ``rows * sum`` to the loss with one atomic, so the epoch loss carries the penalty once per
-    batch like the CPU back ends."""
+    ``update(lay, layf, params, grad, state, work, hyper, rows, t, flags, pscale)``: gradient,
+    penalty (times ``pscale``) and optimizer step of every parameter of the flat buffer in one
+    launch, one thread per parameter (ceil(n_params / threads) blocks).  ``flags``: GW_READY,
+    GRAD_ONLY, CHECK_FINITE (see :mod:`._cuda_device`).  Each block sums its penalty values in
+    shared memory and adds ``rows * sum`` to the loss with one atomic, so the epoch loss carries
+    the penalty once per batch like the CPU back ends."""
 
     @_jit(threads)
-    def update(lay, layf, params, grad, state, work, hyper, rows, t, flags):
+    def update(lay, layf, params, grad, state, work, hyper, rows, t, flags, pscale):
         part = cuda.shared.array(threads, np.float64)
         k = cuda.grid(1)
         penalty = 0.0
         if k < params.shape[0]:
-            penalty = step_param(lay, layf, params, grad, state, work, hyper, rows, k, t, flags)
+            penalty = step_param(lay, layf, params, grad, state, work, hyper, rows, k, t, flags,
+                                 pscale)
         part[cuda.threadIdx.x] = penalty
         cuda.syncthreads()
         if cuda.threadIdx.x == 0:
@@ -113,7 +135,7 @@ def update_kernel(threads):
     return update
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fused_kernels(dtype_name, tile_rows, width, max_threads):
     """The narrow-network kernels for one dtype, ``tile_rows`` rows a block and layers of at most
     ``width`` units, as a namespace with ``fused`` and ``epoch`` (see their docstrings).
@@ -126,10 +148,10 @@ def fused_kernels(dtype_name, tile_rows, width, max_threads):
     FR, FW = tile_rows, width
 
     @cuda.jit(device=True)
-    def tile_pass(ping, pong, lay, layf, params, work, X, Y, order, hyper, start, rows, row0, t,
-                  seed, mode, loss):
+    def tile_pass(ping, pong, lay, layf, params, work, X, Y, W, order, hyper, start, rows, row0, t,
+                  seed, mode, loss, scale):
         """Forward, loss and backward (forward only when predicting) of batch rows
-        ``row0 .. row0 + FR``; every thread of the block must call it."""
+        ``row0 .. row0 + FR`` (gradient scale ``scale``); every thread of the block must call it."""
         tx, r, nx = cuda.threadIdx.x, cuda.threadIdx.y, cuda.blockDim.x
         row = row0 + r
         valid = row < rows
@@ -137,7 +159,7 @@ def fused_kernels(dtype_name, tile_rows, width, max_threads):
         last = lay.shape[0] - 1
         if valid:
             for p in range(tx, lay[0, FAN_IN], nx):
-                x = layer0_input(layf, X, sample, p, t, seed, mode)
+                x = layer0_input(layf, X, hyper, row, sample, p, t, seed, mode)
                 ping[r, p] = x
                 if mode != PREDICT:
                     work[lay[0, AIN] + row * lay[0, FAN_IN] + p] = x
@@ -156,8 +178,9 @@ def fused_kernels(dtype_name, tile_rows, width, max_threads):
         if mode == PREDICT:
             return
         if valid and tx == 0:
-            value, hits = row_loss(loss, lay, layf, params, work, Y, row, sample, 1.0 / rows)
-            cuda.atomic.add(hyper, LOSS_SUM, value)
+            factor, row_scale = sample_factors(hyper, W, sample, rows, scale)
+            value, hits = row_loss(loss, lay, layf, params, work, Y, row, sample, row_scale)
+            cuda.atomic.add(hyper, LOSS_SUM, factor * value)
             cuda.atomic.add(hyper, CORRECT, hits)
         cuda.syncthreads()
         if valid:
@@ -177,16 +200,17 @@ def fused_kernels(dtype_name, tile_rows, width, max_threads):
             cuda.syncthreads()
 
     @_jit(max_threads)
-    def fused(lay, layf, params, work, X, Y, order, hyper, start, rows, t, seed, mode, loss):
+    def fused(lay, layf, params, work, X, Y, W, order, hyper, start, rows, t, seed, mode, loss,
+              scale):
         """One batch's forward, loss and backward (or forward only).  Launch: ceil(rows / FR)
         blocks (threads_x, FR), one row tile each; the ``update`` kernel follows."""
         ping = cuda.shared.array((FR, FW), dtype)
         pong = cuda.shared.array((FR, FW), dtype)
-        tile_pass(ping, pong, lay, layf, params, work, X, Y, order, hyper, start, rows,
-                  cuda.blockIdx.x * FR, t, seed, mode, loss)
+        tile_pass(ping, pong, lay, layf, params, work, X, Y, W, order, hyper, start, rows,
+                  cuda.blockIdx.x * FR, t, seed, mode, loss, scale)
 
     @_jit(max_threads)
-    def epoch(lay, layf, params, grad, state, work, X, Y, order, hyper, n, batch, step, seed,
+    def epoch(lay, layf, params, grad, state, work, X, Y, W, order, hyper, n, batch, step, seed,
               loss):
         """A whole training epoch over ``order[:n]`` in batches of ``batch`` rows (batch ``b`` is
         optimizer step ``step + b + 1``).  Launch: ONE block (threads_x, FR): its threads run
@@ -202,13 +226,14 @@ def fused_kernels(dtype_name, tile_rows, width, max_threads):
             start = b * batch
             rows = min(batch, n - start)
             t = step + b + 1
+            scale, pscale = batch_scale(hyper, W, order, start, rows)
             for row0 in range(0, rows, FR):
-                tile_pass(ping, pong, lay, layf, params, work, X, Y, order, hyper, start, rows,
-                          row0, t, seed, TRAIN, loss)
+                tile_pass(ping, pong, lay, layf, params, work, X, Y, W, order, hyper, start, rows,
+                          row0, t, seed, TRAIN, loss, scale)
             flags = CHECK_FINITE if b == n_batches - 1 else 0
             for k in range(me, params.shape[0], threads):
                 penalty += rows * step_param(lay, layf, params, grad, state, work, hyper, rows,
-                                             k, t, flags)
+                                             k, t, flags, pscale)
             cuda.syncthreads()
         if penalty != 0:
             cuda.atomic.add(hyper, LOSS_SUM, penalty)
@@ -216,11 +241,12 @@ def fused_kernels(dtype_name, tile_rows, width, max_threads):
     return SimpleNamespace(fused=fused, epoch=epoch)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tiled_kernel(dtype_name, tile):
     """The per-layer product kernel for one dtype on ``tile`` x ``tile`` shared-memory tiles.
 
-    ``dense(lay, layf, params, grad, work, X, order, start, rows, t, seed, mode, kind, layer)``:
+    ``dense(lay, layf, params, grad, work, X, hyper, order, start, rows, t, seed, mode, kind,
+    layer)``:
     ``kind`` FWD: Z = AIN @ W (+ bias, activation, next layer's dropped input; layer 0 gathers
     X[order] itself); BWD: dA = DZ_l @ W_l.T (+ mask and layer l-1's derivative); WGRAD:
     gW = AIN.T @ DZ into ``grad``.  Launch: grid (ceil(M/T), ceil(N/T)) for C (M, N), block
@@ -230,7 +256,8 @@ def tiled_kernel(dtype_name, tile):
     T = tile
 
     @_jit(T * T)
-    def dense(lay, layf, params, grad, work, X, order, start, rows, t, seed, mode, kind, layer):
+    def dense(lay, layf, params, grad, work, X, hyper, order, start, rows, t, seed, mode, kind,
+              layer):
         As = cuda.shared.array((T, T), dtype)
         Bs = cuda.shared.array((T, T), dtype)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
@@ -259,7 +286,8 @@ def tiled_kernel(dtype_name, tile):
                 a = dtype(0)
                 if i0 + ty < M and k0 + tx < K:
                     if layer == 0:
-                        a = layer0_input(layf, X, order[start + i0 + ty], k0 + tx, t, seed, mode)
+                        a = layer0_input(layf, X, hyper, i0 + ty, order[start + i0 + ty], k0 + tx,
+                                         t, seed, mode)
                         if cuda.blockIdx.y == 0 and mode != PREDICT:   # kept for WGRAD
                             work[ain + (i0 + ty) * fan_in + k0 + tx] = a
                     else:

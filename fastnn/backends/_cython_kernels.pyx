@@ -20,7 +20,7 @@ from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 # Bumped whenever an entry point's signature changes, so a stale build reports itself (cython_cpu).
-ABI = 5
+ABI = 6
 
 # Codes of fastnn._spec (kept equal by tests/test_cython.py).
 cdef enum:
@@ -44,8 +44,10 @@ EXPECTED_CODES = {"activations": (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU
 
 
 cdef struct Net:
-    # The spec (borrowed pointers into the NetSpec arrays), and the training inputs as sparse
-    # rows when the first layer visits only their non-zeros (``x_ptr`` NULL otherwise).
+    # The spec (borrowed pointers into the NetSpec arrays); the inputs as sparse rows (``x_ptr``
+    # NULL when they come dense), which the first layer visits non-zero by non-zero when
+    # ``by_rows`` (else, under input dropout, each batch is scattered into a dense block); the
+    # sample weights (NULL: none) and whether the penalty is divided by each batch's weight sum.
     Py_ssize_t n_layers
     const int64_t* sizes
     const int64_t* act
@@ -56,10 +58,14 @@ cdef struct Net:
     const double* l1
     const double* l2
     const double* drop
+    const double* train_bias
     int loss
     const int64_t* x_ptr
     const int64_t* x_idx
     const void* x_val
+    bint by_rows
+    const double* weights
+    bint per_weight
 
 
 cdef struct Plan:
@@ -83,18 +89,21 @@ cdef inline uint64_t _mix(uint64_t x) noexcept nogil:
 
 # --- workspace ------------------------------------------------------------------------------------
 
-cdef void _plan(const Net* net, Py_ssize_t rows, bint training, Plan* plan) noexcept nogil:
-    """Fill ``plan``, whose ``layer`` array must hold ``n_layers * P_COLS`` offsets."""
+cdef void _plan(const Net* net, Py_ssize_t rows, bint training, bint sparse_input,
+               Plan* plan) noexcept nogil:
+    """Fill ``plan``, whose ``layer`` array must hold ``n_layers * P_COLS`` offsets; a
+    ``sparse_input`` is not staged (the first layer's input is empty unless dropout needs it)."""
     cdef Py_ssize_t layer, fan_in, fan_out, offset = 0, widest = 0
     cdef Py_ssize_t* row
     for layer in range(net.n_layers):
         row = plan.layer + layer * P_COLS
         fan_in, fan_out = net.sizes[layer], net.sizes[layer + 1]
-        widest = max(widest, fan_in, fan_out)
+        widest = max(widest, fan_out)   # gradients of layer outputs (and so of inputs 1..), not of X
         row[P_MASK] = -1
         if layer == 0 or (training and net.drop[layer] > 0):
             row[P_IN] = offset
-            offset += rows * fan_in
+            if (training and net.drop[layer] > 0) or not (layer == 0 and sparse_input):
+                offset += rows * fan_in
         else:
             row[P_IN] = plan.layer[(layer - 1) * P_COLS + P_A]
         if training and net.drop[layer] > 0:
@@ -318,13 +327,19 @@ cdef double _softmax_row(const floating* z, const floating* y, floating* d, Py_s
 
 
 cdef double _loss(int code, const floating* A, const floating* Y, floating* D, Py_ssize_t rows,
-                  Py_ssize_t cols, double scale, double* correct) noexcept nogil:
-    """Sum of per-sample losses; ``D = scale * dL/dA``; adds the number correct to ``correct``."""
+                  Py_ssize_t cols, double scale, double* correct, const double* weights,
+                  const int64_t* ids) noexcept nogil:
+    """Sum of per-sample losses (each times its weight ``weights[ids[i]]`` when ``weights`` is
+    given; ``ids`` NULL means rows 0..rows-1); ``D = scale * weight * dL/dA``; adds the number
+    correct to ``correct``."""
     cdef Py_ssize_t i, j, k
-    cdef double total = 0, hits, z, y, e, margin
+    cdef double total = 0, hits, z, y, e, margin, wi = 1, rs = scale
     for i in range(rows):
+        if weights != NULL:
+            wi = weights[ids[i] if ids != NULL else i]
+            rs = scale * wi
         if code == SOFTMAX_CE:
-            total += _softmax_row(A + i * cols, Y + i * cols, D + i * cols, cols, scale, correct)
+            total += wi * _softmax_row(A + i * cols, Y + i * cols, D + i * cols, cols, rs, correct)
             continue
         hits = 0
         for j in range(cols):
@@ -332,20 +347,42 @@ cdef double _loss(int code, const floating* A, const floating* Y, floating* D, P
             z = A[k]
             y = Y[k]
             if code == MSE:
-                total += 0.5 * (z - y) * (z - y)
-                D[k] = <floating>(scale * (z - y))
+                total += wi * (0.5 * (z - y) * (z - y))
+                D[k] = <floating>(rs * (z - y))
             elif code == BCE:
                 e = exp(-fabs(z))
-                total += max(z, 0.0) - z * y + log1p(e)
-                D[k] = <floating>(scale * ((1 / (1 + e) if z >= 0 else e / (1 + e)) - y))
+                total += wi * (max(z, 0.0) - z * y + log1p(e))
+                D[k] = <floating>(rs * ((1 / (1 + e) if z >= 0 else e / (1 + e)) - y))
                 hits += (z > 0) == (y > 0.5)
             else:  # hinge
                 margin = 1 - y * z
-                total += margin if margin > 0 else 0
-                D[k] = <floating>(-scale * y) if margin > 0 else 0
+                total += wi * margin if margin > 0 else 0
+                D[k] = <floating>(-rs * y) if margin > 0 else 0
                 hits += (z > 0) == (y > 0)
         correct[0] += hits / cols
     return total
+
+
+cdef double _weight_sum(const Net* net, const int64_t* ids, Py_ssize_t rows) noexcept nogil:
+    """The batch's weight sum (its row count without weights)."""
+    cdef Py_ssize_t i
+    cdef double total = 0
+    if net.weights == NULL:
+        return rows
+    for i in range(rows):
+        total += net.weights[ids[i] if ids != NULL else i]
+    return total
+
+
+cdef void _scatter_rows(const Net* net, const int64_t* ids, Py_ssize_t rows, floating* Xb,
+                        Py_ssize_t n_in) noexcept nogil:
+    """The sparse rows ``ids`` as a dense (rows, n_in) block (for dropout on the input)."""
+    cdef Py_ssize_t i, q
+    cdef const floating* values = <const floating*>net.x_val
+    memset(Xb, 0, rows * n_in * sizeof(floating))
+    for i in range(rows):
+        for q in range(net.x_ptr[ids[i]], net.x_ptr[ids[i] + 1]):
+            Xb[i * n_in + net.x_idx[q]] = values[q]
 
 
 # --- forward and backward through the whole network on the rows staged in the workspace -----------
@@ -421,7 +458,7 @@ cdef void _forward(const Net* net, const Plan* plan, floating* params, floating*
         for i in range(rows):
             for j in range(fan_out):
                 Z[i * fan_out + j] = b[j]
-        if layer == 0 and net.x_ptr != NULL:
+        if layer == 0 and net.by_rows:
             _sparse_rows_times(net, ids, rows, params + net.w_off[0], Z, fan_out)
         else:
             _mm_bias(work + row[P_IN], params + net.w_off[layer], Z, rows, fan_in, fan_out)
@@ -443,7 +480,7 @@ cdef double _penalty(const floating* W, floating* gW, Py_ssize_t size, double l1
 
 
 cdef double _penalty_value(const Net* net, const floating* params) noexcept nogil:
-    """The L1/L2 penalty of every layer's weights (no gradient)."""
+    """The L1/L2 penalty of every layer's weights (no gradient, not divided by any weights)."""
     cdef Py_ssize_t layer, i, size
     cdef double w, value = 0
     cdef const floating* W
@@ -461,15 +498,20 @@ cdef double _penalty_value(const Net* net, const floating* params) noexcept nogi
 cdef double _backward(const Net* net, const Plan* plan, floating* params, floating* grad,
                       floating* work, Py_ssize_t rows, bint training, const int64_t* ids,
                       double* correct) noexcept nogil:
-    """Loss of the staged batch (mean, plus penalty) and its gradient into ``grad``."""
+    """Loss of the staged batch (mean, plus penalty) and its gradient into ``grad``; the batch's
+    rows are ``ids`` (NULL: rows 0..rows-1), for the sparse rows and the weights."""
     cdef Py_ssize_t layer, i, j, fan_in, fan_out, ping = 0, n_out = net.sizes[net.n_layers]
     cdef const Py_ssize_t* row = plan.layer + (net.n_layers - 1) * P_COLS
     cdef floating* D = work + plan.d_off
     cdef floating* D_prev
     cdef floating* gb
     cdef floating* mask
+    cdef double w_sum = _weight_sum(net, ids, rows)
+    cdef double scale = (1.0 / w_sum if w_sum > 0 else 0.0) if net.weights != NULL else 1.0 / rows
+    cdef double penalty_scale = scale if net.per_weight else 1.0
     cdef double value = _loss(net.loss, work + row[P_A], work + plan.y_off, D, rows, n_out,
-                              1.0 / rows, correct) / rows
+                              scale, correct, net.weights, ids)
+    value = value / rows if net.weights == NULL else value * scale
     for layer in range(net.n_layers - 1, -1, -1):
         row = plan.layer + layer * P_COLS
         fan_in, fan_out = net.sizes[layer], net.sizes[layer + 1]
@@ -478,18 +520,20 @@ cdef double _backward(const Net* net, const Plan* plan, floating* params, floati
             _activation_backward(net.act[layer], net.act_alpha[layer], _slopes(net, params, layer),
                                  _slopes(net, grad, layer), work + row[P_Z], work + row[P_A], D,
                                  rows, fan_out)
-        if layer == 0 and net.x_ptr != NULL:
+        if layer == 0 and net.by_rows:
             _sparse_rows_transposed_times(net, ids, rows, D, grad + net.w_off[0], fan_in, fan_out)
         else:
             _mm_tn(work + row[P_IN], D, grad + net.w_off[layer], rows, fan_in, fan_out)
         gb = grad + net.b_off[layer]
         memset(gb, 0, fan_out * sizeof(floating))
-        for i in range(rows):
-            for j in range(fan_out):
-                gb[j] += D[i * fan_out + j]
+        if net.train_bias[layer] != 0:          # else the bias is not trained: gradient 0
+            for i in range(rows):
+                for j in range(fan_out):
+                    gb[j] += D[i * fan_out + j]
         if net.l1[layer] != 0 or net.l2[layer] != 0:
             value += _penalty(params + net.w_off[layer], grad + net.w_off[layer],
-                              fan_in * fan_out, net.l1[layer], net.l2[layer])
+                              fan_in * fan_out, net.l1[layer] * penalty_scale,
+                              net.l2[layer] * penalty_scale)
         if layer > 0:
             ping = 1 - ping
             D_prev = work + plan.d_off + ping * plan.d_len
@@ -546,20 +590,46 @@ cdef void _update(const double* opt, floating* params, floating* grad, floating*
 
 
 # --- entry points ---------------------------------------------------------------------------------
+# Every entry point takes the spec as ``NetSpec.arrays()`` followed by ``train_bias`` and
+# ``penalty_per_weight``; the inputs as dense ``X`` or as sparse rows ``(x_ptr, x_idx, x_val)``
+# (then ``X`` has no rows); ``weights`` are the sample weights (empty: none); ``order`` lists the
+# rows to use (their ids for the sparse rows and the weights).
 
 cdef Net _net(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
               const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
-              const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss):
-    """The spec's arrays as a :c:type:`Net` of borrowed pointers (the arrays outlive the call)."""
+              const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+              const double[::1] train_bias, bint per_weight):
+    """The spec's arrays as a :c:type:`Net` of borrowed pointers (the arrays outlive the call),
+    with dense inputs and no weights (see :func:`_inputs`)."""
     cdef Net net
     net.n_layers = act.shape[0]
     net.sizes, net.act, net.act_alpha = &sizes[0], &act[0], &act_alpha[0]
     net.w_off, net.b_off, net.p_off = &w_off[0], &b_off[0], &p_off[0]
     net.l1, net.l2, net.drop = &l1[0], &l2[0], &drop[0]
+    net.train_bias = &train_bias[0]
     net.loss = loss
+    net.per_weight = per_weight
     net.x_ptr = net.x_idx = NULL
     net.x_val = NULL
+    net.by_rows = False
+    net.weights = NULL
     return net
+
+
+cdef void _inputs(Net* net, const int64_t[::1] x_ptr, const int64_t[::1] x_idx,
+                  const floating[::1] x_val, bint training):
+    """Attach the sparse rows to ``net`` when they are given."""
+    if x_ptr.shape[0] > 0:
+        net.x_ptr = &x_ptr[0]
+        if x_idx.shape[0] > 0:          # an all-zero X has no non-zeros to point at
+            net.x_idx, net.x_val = &x_idx[0], &x_val[0]
+        net.by_rows = not (training and net.drop[0] > 0)
+
+
+cdef void _weigh(Net* net, const double[::1] weights):
+    """Attach the sample weights to ``net`` when they are given."""
+    if weights.shape[0] > 0:
+        net.weights = &weights[0]
 
 
 cdef Plan _new_plan(const Net* net, Py_ssize_t rows, bint training) except *:
@@ -568,17 +638,41 @@ cdef Plan _new_plan(const Net* net, Py_ssize_t rows, bint training) except *:
     plan.layer = <Py_ssize_t*>malloc(net.n_layers * P_COLS * sizeof(Py_ssize_t))
     if plan.layer == NULL:
         raise MemoryError()
-    _plan(net, rows, training, &plan)
+    _plan(net, rows, training, net.x_ptr != NULL, &plan)
     return plan
+
+
+cdef void _stage(const Net* net, const Plan* plan, const floating[:, ::1] X,
+                 const floating[:, ::1] Y, const int64_t* ids, Py_ssize_t rows,
+                 floating* work, bint targets) noexcept nogil:
+    """Copy the batch ``ids`` into the workspace: its inputs (unless the first layer reads the
+    sparse rows itself) and, with ``targets``, its targets."""
+    cdef Py_ssize_t i, n_in = net.sizes[0], n_out = net.sizes[net.n_layers]
+    cdef floating* Xb = work + plan.layer[P_IN]
+    if net.x_ptr == NULL:
+        for i in range(rows):
+            memcpy(Xb + i * n_in, &X[ids[i], 0], n_in * sizeof(floating))
+    elif not net.by_rows:
+        _scatter_rows(net, ids, rows, Xb, n_in)
+    if targets:
+        for i in range(rows):
+            memcpy(work + plan.y_off + i * n_out, &Y[ids[i], 0], n_out * sizeof(floating))
 
 
 def workspace_length(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
                      const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
                      const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
-                     Py_ssize_t rows, bint training):
-    """Length of the flat workspace the kernels need for batches of ``rows`` rows."""
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
-    cdef Plan plan = _new_plan(&net, rows, training)
+                     const double[::1] train_bias, bint per_weight, Py_ssize_t rows,
+                     bint training, bint sparse_input):
+    """Length of the flat workspace the kernels need for batches of ``rows`` rows (inputs as
+    sparse rows when ``sparse_input``)."""
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        train_bias, per_weight)
+    cdef Plan plan
+    plan.layer = <Py_ssize_t*>malloc(net.n_layers * P_COLS * sizeof(Py_ssize_t))
+    if plan.layer == NULL:
+        raise MemoryError()
+    _plan(&net, rows, training, sparse_input, &plan)
     free(plan.layer)
     return plan.length
 
@@ -586,38 +680,32 @@ def workspace_length(const int64_t[::1] sizes, const int64_t[::1] act, const dou
 def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
                 const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
                 const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+                const double[::1] train_bias, bint per_weight,
                 floating[::1] params, floating[:, ::1] state, const floating[:, ::1] X,
                 const floating[:, ::1] Y, const int64_t[::1] order, Py_ssize_t batch_size,
                 const double[::1] opt, int64_t step, uint64_t seed, floating[::1] work,
                 floating[::1] grad, const int64_t[::1] x_ptr, const int64_t[::1] x_idx,
-                const floating[::1] x_val):
+                const floating[::1] x_val, const double[::1] weights):
     """One epoch of mini-batch training; returns ``(mean loss, accuracy)`` (see fastnn.backends).
 
-    ``work`` holds ``workspace_length(..., batch_size, True)`` values and ``grad``
-    ``len(params)``.  ``(x_ptr, x_idx, x_val)`` is ``X`` as compressed sparse rows, or empty
-    arrays: when given, the first layer visits only the non-zeros (no dropout on its input).
+    ``work`` holds ``workspace_length(..., batch_size, True, sparse)`` values and ``grad``
+    ``len(params)``.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
-    if x_ptr.shape[0] > 0:
-        net.x_ptr = &x_ptr[0]
-        if x_idx.shape[0] > 0:          # an all-zero X has no non-zeros to point at
-            net.x_idx, net.x_val = &x_idx[0], &x_val[0]
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        train_bias, per_weight)
+    _inputs(&net, x_ptr, x_idx, x_val, True)
+    _weigh(&net, weights)
     cdef Plan plan = _new_plan(&net, batch_size, True)
-    cdef Py_ssize_t n = order.shape[0], n_in = sizes[0], n_out = sizes[net.n_layers]
-    cdef Py_ssize_t batch, start, rows, i
+    cdef Py_ssize_t n = order.shape[0]
+    cdef Py_ssize_t batch, start, rows
     cdef const int64_t* ids
-    cdef floating* Xb = &work[0] + plan.layer[P_IN]
-    cdef floating* Yb = &work[0] + plan.y_off
     cdef double total = 0, correct = 0
     with nogil:
         for batch in range((n + batch_size - 1) // batch_size):
             start = batch * batch_size
             rows = min(batch_size, n - start)
             ids = &order[start]
-            for i in range(rows):
-                if net.x_ptr == NULL:
-                    memcpy(Xb + i * n_in, &X[ids[i], 0], n_in * sizeof(floating))
-                memcpy(Yb + i * n_out, &Y[ids[i], 0], n_out * sizeof(floating))
+            _stage(&net, &plan, X, Y, ids, rows, &work[0], True)
             _forward(&net, &plan, &params[0], &work[0], rows, True, seed, step + batch + 1, ids)
             total += rows * _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, True,
                                       ids, &correct)
@@ -630,22 +718,27 @@ def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[:
 def loss_and_grad(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
                   const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
                   const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+                  const double[::1] train_bias, bint per_weight,
                   floating[::1] params, const floating[:, ::1] X, const floating[:, ::1] Y,
-                  floating[::1] grad, floating[::1] work):
-    """Mean loss plus penalty over all rows without dropout; the gradient goes into ``grad``.
-
-    ``work`` holds ``workspace_length(..., len(X), False)`` values.
+                  floating[::1] grad, floating[::1] work, const int64_t[::1] x_ptr,
+                  const int64_t[::1] x_idx, const floating[::1] x_val, const double[::1] weights,
+                  const int64_t[::1] order):
+    """Mean loss plus penalty over the rows ``order`` (all of them, in order) without dropout;
+    the gradient goes into ``grad``.  ``work`` holds ``workspace_length(..., len(order), False,
+    sparse)`` values.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
-    cdef Plan plan = _new_plan(&net, X.shape[0], False)
-    cdef Py_ssize_t rows = X.shape[0], n_out = Y.shape[1]
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        train_bias, per_weight)
+    _inputs(&net, x_ptr, x_idx, x_val, False)
+    _weigh(&net, weights)
+    cdef Plan plan = _new_plan(&net, order.shape[0], False)
+    cdef Py_ssize_t rows = order.shape[0]
     cdef double value, correct = 0
     with nogil:
-        memcpy(&work[0] + plan.layer[P_IN], &X[0, 0], rows * X.shape[1] * sizeof(floating))
-        memcpy(&work[0] + plan.y_off, &Y[0, 0], rows * n_out * sizeof(floating))
+        _stage(&net, &plan, X, Y, &order[0], rows, &work[0], True)
         memset(&grad[0], 0, grad.shape[0] * sizeof(floating))
-        _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, NULL)
-        value = _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, False, NULL,
+        _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, &order[0])
+        value = _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, False, &order[0],
                           &correct)
     free(plan.layer)
     return value
@@ -654,22 +747,27 @@ def loss_and_grad(const int64_t[::1] sizes, const int64_t[::1] act, const double
 def predict(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
             const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
             const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+            const double[::1] train_bias, bint per_weight,
             floating[::1] params, const floating[:, ::1] X,
-            floating[:, ::1] out, Py_ssize_t chunk, floating[::1] work):
-    """Network outputs for ``X`` into ``out``, ``chunk`` rows at a time.
+            floating[:, ::1] out, Py_ssize_t chunk, floating[::1] work,
+            const int64_t[::1] x_ptr, const int64_t[::1] x_idx, const floating[::1] x_val,
+            const int64_t[::1] order):
+    """Network outputs for the rows ``order`` into ``out``, ``chunk`` rows at a time.
 
-    ``work`` holds ``workspace_length(..., chunk, False)`` values.
+    ``work`` holds ``workspace_length(..., chunk, False, sparse)`` values.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        train_bias, per_weight)
+    _inputs(&net, x_ptr, x_idx, x_val, False)
     cdef Plan plan = _new_plan(&net, chunk, False)
-    cdef Py_ssize_t n = X.shape[0], n_in = X.shape[1], n_out = out.shape[1], part, start, rows
+    cdef Py_ssize_t n = order.shape[0], n_out = out.shape[1], part, start, rows
     cdef const floating* result = &work[0] + plan.layer[(net.n_layers - 1) * P_COLS + P_A]
     with nogil:
         for part in range((n + chunk - 1) // chunk):
             start = part * chunk
             rows = min(chunk, n - start)
-            memcpy(&work[0] + plan.layer[P_IN], &X[start, 0], rows * n_in * sizeof(floating))
-            _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, NULL)
+            _stage(&net, &plan, X, X, &order[start], rows, &work[0], False)
+            _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, &order[start])
             memcpy(&out[start, 0], result, rows * n_out * sizeof(floating))
     free(plan.layer)
     return out
@@ -678,25 +776,37 @@ def predict(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] 
 def evaluate(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
              const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
              const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+             const double[::1] train_bias, bint per_weight,
              floating[::1] params, const floating[:, ::1] X, const floating[:, ::1] Y,
-             Py_ssize_t chunk, floating[::1] work):
-    """``(mean loss + penalty, accuracy)`` over all rows, without dropout or a gradient.
+             Py_ssize_t chunk, floating[::1] work, const int64_t[::1] x_ptr,
+             const int64_t[::1] x_idx, const floating[::1] x_val, const double[::1] weights,
+             const int64_t[::1] order):
+    """``(mean loss + penalty, accuracy)`` over the rows ``order``, without dropout or a
+    gradient (the mean weighted by ``weights`` when given).
 
-    ``work`` holds ``workspace_length(..., chunk, False)`` values.
+    ``work`` holds ``workspace_length(..., chunk, False, sparse)`` values.
     """
-    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss)
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        train_bias, per_weight)
+    _inputs(&net, x_ptr, x_idx, x_val, False)
+    _weigh(&net, weights)
     cdef Plan plan = _new_plan(&net, chunk, False)
-    cdef Py_ssize_t n = X.shape[0], n_in = X.shape[1], n_out = Y.shape[1], part, start, rows
+    cdef Py_ssize_t n = order.shape[0], n_out = Y.shape[1], part, start, rows
     cdef const floating* result = &work[0] + plan.layer[(net.n_layers - 1) * P_COLS + P_A]
-    cdef double total = 0, correct = 0
+    cdef double total = 0, correct = 0, w_sum, scale
     with nogil:
         for part in range((n + chunk - 1) // chunk):
             start = part * chunk
             rows = min(chunk, n - start)
-            memcpy(&work[0] + plan.layer[P_IN], &X[start, 0], rows * n_in * sizeof(floating))
-            _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, NULL)
-            total += _loss(net.loss, result, &Y[start, 0], &work[0] + plan.d_off, rows, n_out,
-                           1.0, &correct)
-        total = total / n + _penalty_value(&net, &params[0])
+            _stage(&net, &plan, X, Y, &order[start], rows, &work[0], True)
+            _forward(&net, &plan, &params[0], &work[0], rows, False, 0, 0, &order[start])
+            total += _loss(net.loss, result, &work[0] + plan.y_off, &work[0] + plan.d_off, rows,
+                           n_out, 1.0, &correct, net.weights, &order[start])
+        if net.weights == NULL:
+            total = total / n + _penalty_value(&net, &params[0]) * (1.0 / n if per_weight else 1.0)
+        else:
+            w_sum = _weight_sum(&net, &order[0], n)
+            scale = 1.0 / w_sum if w_sum > 0 else 0.0
+            total = total * scale + _penalty_value(&net, &params[0]) * (scale if per_weight else 1.0)
     free(plan.layer)
     return total, correct / n

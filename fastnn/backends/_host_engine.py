@@ -1,6 +1,6 @@
 """What the CPU back ends share around their kernels: the ``Engine`` whose parameters and data
 stay in host memory, ``layer_outputs`` derived from a back end's own ``forward``, and the sparse
-rows of a training set."""
+rows of a training set (a ``scipy.sparse`` CSR ``X`` is only ever read as its rows)."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,37 +14,57 @@ SPARSE_MAX_DENSITY = 0.5
 class HostEngine:
     """Drives a CPU back end's ``train_epoch`` over one training set (see :mod:`fastnn.backends`).
 
-    ``workspace(spec, batch_size, dtype)`` (None for back ends that need none) makes the work
+    ``workspace(spec, batch_size, dtype, sparse_input)`` (None for back ends that need none; the
+    flag says ``X`` is a ``scipy.sparse`` matrix, whose rows are never staged) makes the work
     buffers once; every epoch passes them to ``train_epoch(..., buffers)``, so nothing is allocated
     per epoch or per batch.
     """
 
-    def __init__(self, train_epoch, workspace, spec, params, state, X, Y, batch_size):
+    def __init__(self, train_epoch, workspace, spec, params, state, X, Y, batch_size,
+                 sample_weight=None):
         self.params, self.state = params, state
         self._args = (spec, params, state, X, Y)
         self._batch_size = batch_size
+        self._sample_weight = sample_weight
         self._train_epoch = train_epoch
-        self._buffers = () if workspace is None else (workspace(spec, batch_size, params.dtype),)
-        self._saved = (params.copy(), state.copy())
+        self._workspace = workspace
+        self._sparse_input = is_sparse(X)
+        self._buffers = () if workspace is None else (self._plan(spec),)
+        # The last two snapshots, newest first: a divergence may need the one before the last.
+        self._saved = [(params.copy(), state.copy()), (params.copy(), state.copy())]
 
     def epoch(self, order, opt, step, seed):
         """One epoch over ``order``; returns ``(mean loss, accuracy)``."""
         return self._train_epoch(*self._args, order, self._batch_size, opt, step, seed,
-                                 *self._buffers)
+                                 self._sample_weight, *self._buffers)
+
+    def _plan(self, spec):
+        return self._workspace(spec, self._batch_size, self.params.dtype, self._sparse_input)
 
     def params_finite(self) -> bool:
         """Whether every weight is finite (a last update can overflow with a finite loss)."""
         return bool(np.isfinite(self.params).all())
 
-    def snapshot(self):
-        """Remember the current weights and optimizer state (the last good ones)."""
-        np.copyto(self._saved[0], self.params)
-        np.copyto(self._saved[1], self.state)
+    def set_spec(self, spec):
+        """Train on with new per-layer settings of the same shapes (activations other than PReLU,
+        their alphas, L1/L2 penalties, dropout rates); the work buffers are planned again, since
+        a layer's dropout rate decides whether it has a mask buffer."""
+        self._args = (spec,) + self._args[1:]
+        if self._workspace is not None:
+            self._buffers = (self._plan(spec),)
 
-    def restore(self):
-        """Go back to the last snapshot."""
-        np.copyto(self.params, self._saved[0])
-        np.copyto(self.state, self._saved[1])
+    def snapshot(self):
+        """Remember the current weights and optimizer state (the last good ones); the snapshot
+        before it is kept too, for :meth:`restore` with ``older=True``."""
+        self._saved.reverse()
+        np.copyto(self._saved[0][0], self.params)
+        np.copyto(self._saved[0][1], self.state)
+
+    def restore(self, older=False):
+        """Go back to the last snapshot (``older``: to the one before it)."""
+        params, state = self._saved[1 if older else 0]
+        np.copyto(self.params, params)
+        np.copyto(self.state, state)
 
     def sync(self):
         """Nothing to copy back: the host arrays are the live ones."""
@@ -60,28 +80,44 @@ def layer_outputs(forward, spec, params, X):
     return outputs
 
 
+def is_sparse(X) -> bool:
+    """Whether ``X`` is a ``scipy.sparse`` matrix (the contract's only other form of ``X``)."""
+    return hasattr(X, "tocsr")
+
+
 def sparse_rows(X):
     """``X`` (n, k) as compressed sparse rows ``(indptr, indices, values)``: int64, int64 and
-    ``X``'s dtype, the non-zeros of each row in column order."""
+    ``X``'s dtype, the non-zeros of each row in column order.  A ``scipy.sparse`` CSR matrix
+    gives its own arrays (converted to int64 where needed), never a dense copy."""
+    if is_sparse(X):
+        return (np.ascontiguousarray(X.indptr, np.int64), np.ascontiguousarray(X.indices, np.int64),
+                np.ascontiguousarray(X.data))
     rows, cols = np.nonzero(X)
     indptr = np.zeros(X.shape[0] + 1, np.int64)
     np.cumsum(np.bincount(rows, minlength=X.shape[0]), out=indptr[1:])
     return indptr, cols.astype(np.int64), np.ascontiguousarray(X[rows, cols])
 
 
+def no_rows(dtype):
+    """The empty ``(indptr, indices, values)`` that mean "no sparse rows"."""
+    return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype)
+
+
 class TrainingRows:
     """The training set's sparse rows, when its first layer should visit only the non-zeros (a
-    sparse input without dropout on it), built once per training set; else :attr:`none`, empty
-    arrays of the same types."""
+    ``scipy.sparse`` input, or a dense one with few non-zeros and no dropout on it), built once
+    per training set; else :attr:`none`, empty arrays of the same types."""
 
     def __init__(self, dtype):
-        self.none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype))
+        self.none = no_rows(dtype)
         self._source = self._rows = None
 
     def of(self, spec, X):
         """The rows to pass the kernel for training set ``X`` (a cached result per ``X``)."""
         if X is not self._source:
             self._source, self._rows = X, self.none
-            if spec.drop[0] == 0 and X.size and np.count_nonzero(X) <= SPARSE_MAX_DENSITY * X.size:
+            if is_sparse(X):
+                self._rows = sparse_rows(X)
+            elif spec.drop[0] == 0 and X.size and np.count_nonzero(X) <= SPARSE_MAX_DENSITY * X.size:
                 self._rows = sparse_rows(X)
         return self._rows

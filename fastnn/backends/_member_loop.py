@@ -8,11 +8,12 @@ runs for it.
 
 The population engine contract (also kept by :mod:`fastnn.backends.numba_population`)
 ----------------------------------------------------------------------------------------
-``PopulationEngine(module, specs, params, states, X, Y, rows, batch_size)``
+``PopulationEngine(module, specs, params, states, X, Y, rows, batch_size, weights=None)``
     ``specs`` one NetSpec per member (same shapes; penalties and dropout rates may differ),
     ``params`` (n_members, n_params) and ``states`` (n_members, 2, n_params) host arrays in the
     flat layout of :mod:`fastnn._spec`, ``rows`` each member's training rows of ``X``/``Y`` (None:
-    all), ``batch_size`` shared.
+    all), ``batch_size`` shared; ``weights`` None or, per member, None or the sample weights of
+    its rows (``fit``'s ``sample_weight``).
 ``epoch(orders, opts, steps, seeds) -> (loss, accuracy)``
     One epoch of every member whose ``orders[m]`` is not None (an order of its own rows, as
     ``fit`` passes its engine); ``opts`` (n_members, OPT_SIZE), ``steps`` and ``seeds`` per
@@ -31,18 +32,19 @@ import numpy as np
 class PopulationEngine:
     """Per-member ``Engine`` objects of one back end (see the module docstring)."""
 
-    def __init__(self, module, specs, params, states, X, Y, rows, batch_size):
+    def __init__(self, module, specs, params, states, X, Y, rows, batch_size, weights=None):
         self._module, self._specs = module, list(specs)
-        self._data = [(X, Y) if r is None else (X[r], Y[r]) for r in rows]
+        weights = [None] * len(self._specs) if weights is None else list(weights)
+        self._data = [(X, Y, w) if r is None else (X[r], Y[r], w) for r, w in zip(rows, weights)]
         self._batch_size = batch_size
         self._params = [np.array(p) for p in params]
         self._states = [np.array(s) for s in states]
         self._engines = [self._engine(m) for m in range(len(self._specs))]
 
     def _engine(self, m):
-        X, Y = self._data[m]
+        X, Y, weights = self._data[m]
         return self._module.Engine(self._specs[m], self._params[m], self._states[m], X, Y,
-                                   self._batch_size)
+                                   self._batch_size, weights)
 
     @property
     def n_members(self) -> int:

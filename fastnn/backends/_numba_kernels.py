@@ -40,9 +40,9 @@ SLOTS = 4      # distinct activations a kernel is specialised for; more take a g
 
 # Modes of a kernel call; slots of its ``ints`` argument; columns of its layer tables.
 TRAIN, OUTPUTS, LOSS, GRADIENT = range(4)
-MODE, BATCH, STEP, Y_OFF, D_OFF, D_LEN = range(6)
+MODE, BATCH, STEP, Y_OFF, D_OFF, D_LEN, PER_WEIGHT = range(7)
 FAN_IN, FAN_OUT, ACT, W_OFF, B_OFF, P_OFF, IN, MASK, Z, A = range(10)
-ALPHA, L1, L2, DROP = range(4)
+ALPHA, L1, L2, DROP, BIAS = range(5)
 
 # Update loops (optimizer_variant); momentum 0 and > 0 are different loops.
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, RMSPROP_MOMENTUM, ADAM = range(7)
@@ -134,25 +134,28 @@ def specialisation(spec):
                     bool(spec.drop.any()), bool(spec.l1.any() or spec.l2.any()))
 
 
-_built = {}    # specialisation -> (update loop, sparse inputs) of the first kernel built for it
+_built = {}    # specialisation -> (update loop, sparse, weighted) of the first kernel built for it
 
 
-def kernel_for(key, variant=None, sparse=False):
-    """The kernel of specialisation ``key`` with update loop ``variant`` and (``sparse``) the
-    sparse first-layer path; ``variant`` None (inference and gradients, which run no update and
-    take dense inputs) reuses whichever kernel this process already built for ``key``."""
+def kernel_for(key, variant=None, sparse=False, weighted=False):
+    """The kernel of specialisation ``key`` with update loop ``variant``, (``sparse``) the
+    sparse first-layer path and (``weighted``) sample weights; ``variant`` None (inference and
+    gradients, which run no update) reuses whichever kernel this process already built for
+    ``key``, with the sparse path or weights added when the call needs them (a kernel with
+    either handles calls without it too)."""
     if variant is None:
-        variant, sparse = _built.get(key, (SGD, False))
-    _built.setdefault(key, (variant, sparse))
-    return kernel(*key, variant, sparse)
+        variant, built_sparse, built_weighted = _built.get(key, (SGD, False, False))
+        sparse, weighted = sparse or built_sparse, weighted or built_weighted
+    _built.setdefault(key, (variant, sparse, weighted))
+    return kernel(*key, variant, sparse, weighted)
 
 
-@functools.lru_cache(maxsize=None)
-def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sparse):
+@functools.cache
+def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sparse, weighted):
     """The compiled kernel of one specialisation (see the module docstring and
     :func:`specialisation`); ``c0..c3`` are activation codes or -1, then flags, the loss code,
-    the optimizer update loop (:func:`optimizer_variant`) and whether training inputs may come
-    as sparse rows."""
+    the optimizer update loop (:func:`optimizer_variant`), whether inputs may come as sparse
+    rows and whether samples may carry weights (without them, none of their code is compiled)."""
     parametric = acts.PRELU           # a free variable: the rules see it as a constant
     # Plain SGD without a penalty is applied inside the weight-gradient product (BLAS computes
     # W = (1 - lr wd) W - lr A.T dZ with alpha = -lr, beta = 1 - lr wd): the gradient of W is
@@ -160,7 +163,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
     fused = variant == SGD and not penalised and not prelu
 
     @njit
-    def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args, rows_of_x):
+    def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args, rows_of_x,
+            weights):
         """One pass over the rows ``order`` of ``X`` in batches of ``ints[BATCH]`` rows; ``net`` and
         ``netf`` are the layer tables of ``numba_cpu.layer_tables`` (sizes, activation codes and
         offsets into ``params``, ``grad`` and ``work``; alphas, penalties and dropout rates),
@@ -172,12 +176,19 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
         * GRADIENT: one batch (all of ``order``): loss and gradient into ``grad``.
 
         ``rows_of_x`` is ``X`` as compressed sparse rows ``(indptr, indices, values)`` (empty
-        arrays when not given): the first layer's products then visit only its non-zeros.
-        Returns ``(sum over batches of rows * mean loss (with penalty), number correct)``.
+        arrays when not given): the first layer's products then visit only its non-zeros (or,
+        with dropout on the input, each batch's rows are scattered into a dense block).
+        ``weights`` (float64, one per row of ``X``; empty when none) turn each batch's mean
+        loss into ``sum w_i l_i / sum w_i``; ``ints[PER_WEIGHT]`` divides the penalty by that
+        weight sum (the row count without weights).
+        Returns ``(sum over batches of rows * mean loss (with penalty), number correct)``, the
+        loss summed with the weights in LOSS mode.
         """
-        x_ptr, x_idx, x_val = rows_of_x
-        by_rows = sparse and x_ptr.shape[0] > 0
         mode, batch_size, step = ints[MODE], ints[BATCH], ints[STEP]
+        x_ptr, x_idx, x_val = rows_of_x
+        given_rows = sparse and x_ptr.shape[0] > 0
+        by_rows = given_rows and not (dropout and mode == TRAIN and netf[0, DROP] > 0)
+        has_w = weighted and weights.shape[0] > 0
         y_off, d_off, d_len = ints[Y_OFF], ints[D_OFF], ints[D_LEN]
         n = order.shape[0]
         n_layers = net.shape[0]
@@ -196,9 +207,15 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
             Xb = work[net[0, IN]:net[0, IN] + rows * n_in]
             Yb = work[y_off:y_off + rows * n_out]
             for i in range(rows):
-                if not by_rows:
+                if not given_rows:
                     for j in range(n_in):
                         Xb[i * n_in + j] = X[ids[i], j]
+                elif not by_rows:               # sparse rows under input dropout: a dense block
+                    x_row = Xb[i * n_in:(i + 1) * n_in]
+                    for j in range(n_in):
+                        x_row[j] = 0
+                    for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
+                        x_row[x_idx[q]] = x_val[q]
                 if mode != OUTPUTS:
                     for j in range(n_out):
                         Yb[i * n_out + j] = Y[ids[i], j]
@@ -268,10 +285,20 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                 continue
             with_grad = mode != LOSS
             scale = 1.0 / rows
+            if weighted and has_w:
+                w_sum = 0.0
+                for i in range(rows):
+                    w_sum += weights[ids[i]]
+                scale = 1.0 / w_sum if w_sum > 0 else 0.0
             Dl = work[d_off:d_off + rows * n_out]
             part = 0.0
             for i in range(rows):
                 r0 = i * n_out
+                wi = 1.0                        # the row's weight; its share of the gradient:
+                rs = scale
+                if weighted and has_w:
+                    wi = weights[ids[i]]
+                    rs = scale * wi
                 if loss == S.SOFTMAX_CE:
                     big = Out[r0]
                     best = 0
@@ -292,10 +319,10 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                         yz += Yb[r0 + j] * Out[r0 + j]
                         if with_grad:
                             Dl[r0 + j] = e
-                    part += (big + math.log(e_sum)) * y_sum - yz
+                    part += wi * ((big + math.log(e_sum)) * y_sum - yz)
                     if with_grad:
                         for j in range(n_out):
-                            Dl[r0 + j] = scale * (Dl[r0 + j] / e_sum * y_sum - Yb[r0 + j])
+                            Dl[r0 + j] = rs * (Dl[r0 + j] / e_sum * y_sum - Yb[r0 + j])
                     if best == ybest:
                         correct += 1
                 else:
@@ -305,28 +332,32 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                         y = Yb[r0 + j]
                         if loss == S.MSE:
                             d = z - y
-                            part += 0.5 * d * d
+                            part += wi * (0.5 * d * d)
                             if with_grad:
-                                Dl[r0 + j] = scale * d
+                                Dl[r0 + j] = rs * d
                         elif loss == S.BCE:
                             e = math.exp(-abs(z))
-                            part += max(z, 0.0) - z * y + math.log1p(e)
+                            part += wi * (max(z, 0.0) - z * y + math.log1p(e))
                             if with_grad:
                                 sig = 1 / (1 + e) if z >= 0 else e / (1 + e)
-                                Dl[r0 + j] = scale * (sig - y)
+                                Dl[r0 + j] = rs * (sig - y)
                             hits += (z > 0) == (y > 0.5)
                         else:  # hinge
                             margin = 1 - y * z
                             if margin > 0:
-                                part += margin
+                                part += wi * margin
                             if with_grad:
-                                Dl[r0 + j] = -scale * y if margin > 0 else 0.0
+                                Dl[r0 + j] = -rs * y if margin > 0 else 0.0
                             hits += (z > 0) == (y > 0)
                     correct += hits / n_out
             value = part / rows
+            if weighted and has_w:
+                value = part * scale
             if mode == LOSS:
                 total += part
                 continue
+            # the penalty's factor: 1, or 1 / (the batch's weight sum) under PER_WEIGHT
+            penalty_scale = (scale if ints[PER_WEIGHT] else 1.0) if penalised else 1.0
             # -- backward: dL/dZ through every layer, gradients into grad
             ping = 0
             for layer in range(n_layers - 1, -1, -1):
@@ -382,9 +413,10 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                 # bias gradient gb = sum of dZ over rows, weight gradient gW = A_in.T @ dZ
                 for j in range(m):
                     gb[j] = 0
-                for i in range(rows):
-                    for j in range(m):
-                        gb[j] += Dl[i * m + j]
+                if netf[layer, BIAS] != 0:      # else the bias is not trained: gradient 0
+                    for i in range(rows):
+                        for j in range(m):
+                            gb[j] += Dl[i * m + j]
                 if fused and training:          # plain SGD inside the product (see kernel())
                     h[0], h[1] = opt[S.OPT_LR], 1 - opt[S.OPT_LR] * opt[S.OPT_WEIGHT_DECAY]
                     lr, decay = h[0], h[1]
@@ -417,10 +449,12 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                     blas.gemm(1, 0, k, m, rows, 1.0, work, net[layer, IN], work, d0, 0.0, grad,
                               net[layer, W_OFF], args)
                 if penalised and (netf[layer, L1] != 0 or netf[layer, L2] != 0):
+                    l1 = netf[layer, L1] * penalty_scale
+                    l2 = netf[layer, L2] * penalty_scale
                     for q in range(k * m):
                         w = W[q]
-                        value += netf[layer, L1] * abs(w) + netf[layer, L2] * w * w
-                        gW[q] += netf[layer, L1] * ((w > 0) - (w < 0)) + 2 * netf[layer, L2] * w
+                        value += l1 * abs(w) + l2 * w * w
+                        gW[q] += l1 * ((w > 0) - (w < 0)) + 2 * l2 * w
                 ping = 1 - ping
             total += value * rows
             if training and not fused:

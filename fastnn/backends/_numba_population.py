@@ -39,17 +39,18 @@ L1, L2, DROP = range(3)
 H_ROWS = 16
 # rows of the float64 scratch ``acc`` (per lane)
 (C_TOTAL, C_CORRECT, C_PART, C_HITS, C_ESUM, C_YSUM, C_YZ, C_BEST, C_YBEST, C_YBIG, C_ROWS,
- C_SCALE, C_VALUE, C_KEEP) = range(14)
-ACC_ROWS = 14
+ C_SCALE, C_VALUE, C_KEEP, C_L1, C_L2) = range(16)
+ACC_ROWS = 16
 
 
 def specialisation(spec, dropout, penalised, kind):
     """The :func:`kernel` key of a population: the activation slots of its shared spec, PReLU,
-    loss, whether any member has dropout or a penalty, and the optimizer kind (its code)."""
+    loss, whether any member has dropout or a penalty, the optimizer kind (its code) and
+    whether the penalty is divided by each batch's row count (``spec.penalty_per_weight``)."""
     codes = sorted({int(code) for code in spec.act} - {acts.IDENTITY, acts.PRELU})
     slots = tuple((codes + [-1] * SLOTS)[:SLOTS])
     return slots + (bool((spec.p_off >= 0).any()), int(spec.loss), bool(dropout),
-                    bool(penalised), int(kind))
+                    bool(penalised), int(kind), bool(spec.penalty_per_weight))
 
 
 def supported(spec) -> bool:
@@ -57,8 +58,8 @@ def supported(spec) -> bool:
     return len({int(code) for code in spec.act} - {acts.IDENTITY, acts.PRELU}) <= SLOTS
 
 
-@functools.lru_cache(maxsize=None)
-def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
+@functools.cache
+def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
     """The compiled population kernel of one specialisation (see :func:`specialisation`)."""
     parametric = acts.PRELU
     # Plain booleans of the closure: Numba prunes ``if flag:`` on them before typing, so each
@@ -77,9 +78,10 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
         rows per member in this pass and its optimizer step before it; ``opts`` (M, OPT_SIZE)
         and ``seeds`` (M,) per member; ``lane_f`` (3, n_layers, M): l1, l2, dropout rate.
         ``ints[SHARED]`` makes every member use member 0's order (outputs and losses on one
-        data set).  Modes: TRAIN, OUTPUTS (into ``out`` (M, n, n_out)), LOSS.  Sums of the
-        batch losses (times rows) and hits per member go into ``acc[C_TOTAL]``,
-        ``acc[C_CORRECT]``.
+        data set).  ``netf`` (n_layers, 2): the activation's alpha and 1 where the layer's bias
+        is trained (0: its gradient is zero, ``fit_intercept=False``).  Modes: TRAIN, OUTPUTS
+        (into ``out`` (M, n, n_out)), LOSS.  Sums of the batch losses (times rows) and hits per
+        member go into ``acc[C_TOTAL]``, ``acc[C_CORRECT]``.
         """
         mode, B, shared = ints[MODE], ints[BATCH], ints[SHARED]
         y_off, d_off, d_len, M = ints[Y_OFF], ints[D_OFF], ints[D_LEN], ints[N_LANES]
@@ -332,13 +334,15 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                         Mask = work[net[layer, MASK]:net[layer, MASK] + slots * k * M]
                         for q in range(slots * k * M):
                             E[q] *= Mask[q]
-                # bias gradient gb = sum of dZ over rows, weight gradient gW = A_in.T @ dZ
+                # bias gradient gb = sum of dZ over rows (0 for an untrained bias), weight
+                # gradient gW = A_in.T @ dZ
                 for q in range(mo * M):
                     gb[q] = 0
                 for q in range(k * mo * M):
                     gW[q] = 0
+                trained_bias = netf[layer, 1] != 0
                 for i in range(slots):
-                    for j in range(mo):
+                    for j in range(mo if trained_bias else 0):
                         d = Dl[(i * mo + j) * M:(i * mo + j + 1) * M]
                         g = gb[j * M:(j + 1) * M]
                         for m in range(M):
@@ -350,8 +354,13 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind):
                             g = gW[(p * mo + j) * M:(p * mo + j + 1) * M]
                             for m in range(M):
                                 g[m] += a[m] * d[m]
-                if penalised:
-                    l1, l2, value = lane_f[L1, layer], lane_f[L2, layer], acc[C_VALUE]
+                if penalised:   # per_weight: numpy_ref's penalty(scale=1 / rows in the batch)
+                    l1, l2, value = acc[C_L1], acc[C_L2], acc[C_VALUE]
+                    for m in range(M):
+                        l1[m] = lane_f[L1, layer, m] * scale[m] if per_weight \
+                            else lane_f[L1, layer, m]
+                        l2[m] = lane_f[L2, layer, m] * scale[m] if per_weight \
+                            else lane_f[L2, layer, m]
                     for q in range(k * mo):
                         w = W[q * M:(q + 1) * M]
                         g = gW[q * M:(q + 1) * M]

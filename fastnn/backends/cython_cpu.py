@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _spec as S
 from . import _host_engine
 from ._host_engine import HostEngine
 
@@ -27,8 +26,9 @@ except ImportError as exc:
         "(from a source checkout: pip install -e . --no-build-isolation)") from exc
 
 NAME = "cython"
-ABI = 5                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
+ABI = 6                 # must equal _cython_kernels.ABI (a stale build reports itself unavailable)
 PREDICT_CHUNK = 4096    # rows per forward pass in forward()
+_NO_WEIGHTS = np.zeros(0)
 
 
 def availability():
@@ -39,25 +39,45 @@ def availability():
     return True, ""
 
 
-def _rows(X):
-    return np.ascontiguousarray(X)
+def _spec_args(spec):
+    """The spec as the entry points take it (see ``_cython_kernels``)."""
+    return (*spec.arrays(), spec.train_bias, spec.penalty_per_weight)
+
+
+def _inputs(X, dtype):
+    """``(dense X, x_ptr, x_idx, x_val)``: a ``scipy.sparse`` X as its rows, never densified."""
+    if _host_engine.is_sparse(X):
+        return (np.zeros((0, X.shape[1]), dtype), *_host_engine.sparse_rows(X))
+    return (np.ascontiguousarray(X), *_host_engine.no_rows(dtype))
+
+
+def _weights(sample_weight):
+    return _NO_WEIGHTS if sample_weight is None else sample_weight
+
+
+def _work(spec, rows, training, X, dtype):
+    length = _k.workspace_length(*_spec_args(spec), rows, training, _host_engine.is_sparse(X))
+    return np.empty(length, dtype)
 
 
 def forward(spec, params, X, out):
     """Network outputs for ``X`` into ``out`` (see :mod:`fastnn.backends`)."""
-    X = _rows(X)
-    chunk = min(max(X.shape[0], 1), PREDICT_CHUNK)
-    work = np.empty(_k.workspace_length(*spec.arrays(), chunk, False), params.dtype)
-    _k.predict(*spec.arrays(), params, X, out, chunk, work)
+    n = X.shape[0]
+    chunk = min(max(n, 1), PREDICT_CHUNK)
+    dense, *rows = _inputs(X, params.dtype)
+    _k.predict(*_spec_args(spec), params, dense, out, chunk,
+               _work(spec, chunk, False, X, params.dtype), *rows, np.arange(n))
     return out
 
 
-def evaluate(spec, params, X, Y):
+def evaluate(spec, params, X, Y, sample_weight=None):
     """Mean loss plus penalty and accuracy, without a gradient (see :mod:`fastnn.backends`)."""
-    X, Y = _rows(X), _rows(Y)
-    chunk = min(max(X.shape[0], 1), PREDICT_CHUNK)
-    work = np.empty(_k.workspace_length(*spec.arrays(), chunk, False), params.dtype)
-    return _k.evaluate(*spec.arrays(), params, X, Y, chunk, work)
+    n = X.shape[0]
+    chunk = min(max(n, 1), PREDICT_CHUNK)
+    dense, *rows = _inputs(X, params.dtype)
+    return _k.evaluate(*_spec_args(spec), params, dense, np.ascontiguousarray(Y), chunk,
+                       _work(spec, chunk, False, X, params.dtype), *rows,
+                       _weights(sample_weight), np.arange(n))
 
 
 def layer_outputs(spec, params, X):
@@ -65,35 +85,40 @@ def layer_outputs(spec, params, X):
     return _host_engine.layer_outputs(forward, spec, params, X)
 
 
-def loss_and_grad(spec, params, X, Y, grad):
+def loss_and_grad(spec, params, X, Y, grad, sample_weight=None):
     """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
-    X, Y = _rows(X), _rows(Y)
-    work = np.empty(_k.workspace_length(*spec.arrays(), X.shape[0], False), params.dtype)
-    return _k.loss_and_grad(*spec.arrays(), params, X, Y, grad, work)
+    n = X.shape[0]
+    dense, *rows = _inputs(X, params.dtype)
+    return _k.loss_and_grad(*_spec_args(spec), params, dense, np.ascontiguousarray(Y), grad,
+                            _work(spec, n, False, X, params.dtype), *rows,
+                            _weights(sample_weight), np.arange(n))
 
 
-def workspace(spec, batch_size, dtype):
+def workspace(spec, batch_size, dtype, sparse_input=False):
     """The buffers :func:`train_epoch` needs for this batch size: the flat work buffer, the
     gradient and the training set's sparse rows (see ``_host_engine.TrainingRows``)."""
-    length = _k.workspace_length(*spec.arrays(), batch_size, True)
+    length = _k.workspace_length(*_spec_args(spec), batch_size, True, sparse_input)
     return (np.empty(length, dtype), np.empty(spec.n_params, dtype),
             _host_engine.TrainingRows(dtype))
 
 
-def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers=None):
+def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, sample_weight=None,
+                buffers=None):
     """One epoch in one compiled call (see :mod:`fastnn.backends`).
 
     ``buffers``: from :func:`workspace`, reused across epochs; allocated if None.
     """
+    sparse = _host_engine.is_sparse(X)
     work, grad, training_rows = (buffers if buffers is not None
-                                 else workspace(spec, batch_size, params.dtype))
-    X = _rows(X)
-    return _k.train_epoch(*spec.arrays(), params, state, X, _rows(Y),
+                                 else workspace(spec, batch_size, params.dtype, sparse))
+    rows = training_rows.of(spec, X)
+    dense = np.zeros((0, X.shape[1]), params.dtype) if sparse else np.ascontiguousarray(X)
+    return _k.train_epoch(*_spec_args(spec), params, state, dense, np.ascontiguousarray(Y),
                           np.ascontiguousarray(order, dtype=np.int64), batch_size,
                           np.ascontiguousarray(opt, dtype=np.float64), step, seed, work, grad,
-                          *training_rows.of(spec, X))
+                          *rows, _weights(sample_weight))
 
 
-def Engine(spec, params, state, X, Y, batch_size):
+def Engine(spec, params, state, X, Y, batch_size, sample_weight=None):
     """A :class:`~fastnn.backends._host_engine.HostEngine` whose work buffers live as long as it does."""
-    return HostEngine(train_epoch, workspace, spec, params, state, X, Y, batch_size)
+    return HostEngine(train_epoch, workspace, spec, params, state, X, Y, batch_size, sample_weight)

@@ -31,16 +31,20 @@ from ._host_engine import HostEngine
 NAME = "numba"
 PREDICT_CHUNK = 4096   # rows per forward pass in forward() and evaluate()
 _NO_OPT = np.zeros(16)
+_NO_WEIGHTS = np.zeros(0)     # "no sample weights" (always float64, so it types like weights)
 IN, MASK, Z, A = range(4)     # columns of plan()'s offsets (the kernel's table has them last)
 
 
-def plan(spec, rows, training=True):
+def plan(spec, rows, training=True, sparse_input=False):
     """Offsets of every buffer in the flat workspace for batches of ``rows`` rows.
 
     Returns ``(layers, y_off, d_off, d_len, length)``: ``layers`` (n_layers, 4) int64 holds the
     IN (layer input after dropout), MASK (its dropout scale mask), Z and A offsets of every layer
     (identity layers share A with Z; layers without dropout read the previous A); then come the
-    gathered targets, two gradient ping-pong buffers of ``d_len`` values each, and the length.
+    gathered targets, two gradient ping-pong buffers of ``d_len`` values each (the widest layer
+    output; no gradient of X is ever computed), and the length.
+    A ``sparse_input`` (a ``scipy.sparse`` X) is never staged: the first layer's IN is empty
+    unless dropout on it needs the batch as a dense block.
     """
     n_layers = spec.n_layers
     layers = np.full((n_layers, 4), -1, np.int64)
@@ -50,7 +54,8 @@ def plan(spec, rows, training=True):
         dropped = training and spec.drop[layer] > 0
         if layer == 0 or dropped:
             layers[layer, IN] = offset
-            offset += rows * fan_in
+            if dropped or not (layer == 0 and sparse_input):
+                offset += rows * fan_in
         else:
             layers[layer, IN] = layers[layer - 1, A]
         if dropped:
@@ -65,50 +70,60 @@ def plan(spec, rows, training=True):
             offset += rows * fan_out
     y_off = offset
     offset += rows * spec.n_out
-    d_off, d_len = offset, rows * int(spec.sizes.max())
+    # the gradients are of layer outputs and of the inputs of layers 1.., never of X itself
+    d_off, d_len = offset, rows * int(spec.sizes[1:].max())
     return layers, y_off, d_off, d_len, d_off + 2 * d_len
 
 
 def layer_tables(spec, layers):
     """The kernel's per-layer tables: ``net`` (n_layers, 10) int64 (fan_in, fan_out, activation
     code, W/b/PReLU offsets in the flat buffer, then the workspace offsets ``layers`` of
-    :func:`plan`) and ``netf`` (n_layers, 4) float64 (activation alpha, l1, l2, dropout rate)."""
+    :func:`plan`) and ``netf`` (n_layers, 5) float64 (activation alpha, l1, l2, dropout rate,
+    1 if the bias is trained)."""
     net = np.column_stack([spec.sizes[:-1], spec.sizes[1:], spec.act, spec.w_off, spec.b_off,
                            spec.p_off, layers]).astype(np.int64)
-    netf = np.column_stack([spec.act_alpha, spec.l1, spec.l2, spec.drop]).astype(np.float64)
+    netf = np.column_stack([spec.act_alpha, spec.l1, spec.l2, spec.drop,
+                            spec.train_bias]).astype(np.float64)
     return np.ascontiguousarray(net), np.ascontiguousarray(netf)
 
 
 class _Workspace:
     """The work buffer of one batch size, its plan and the network's kernel."""
 
-    def __init__(self, spec, rows, dtype, training):
-        layers, y_off, d_off, d_len, length = plan(spec, rows, training)
+    def __init__(self, spec, rows, dtype, training, sparse_input=False):
+        layers, y_off, d_off, d_len, length = plan(spec, rows, training, sparse_input)
         self.work = np.empty(length, dtype)
         self.grad = np.empty(spec.n_params, dtype)
         self.blas_args = blas.arguments(dtype)
-        self.ints = np.array([K.TRAIN, rows, 0, y_off, d_off, d_len], np.int64)
+        self.ints = np.array([K.TRAIN, rows, 0, y_off, d_off, d_len, 0], np.int64)
         self._layers = layers
         self._spec = self._tables = None
         self.training_rows = _host_engine.TrainingRows(dtype)
 
-    def run(self, mode, spec, params, state, X, Y, order, opt, step, seed, out):
-        """One kernel call (see :func:`fastnn.backends._numba_kernels.kernel`)."""
+    def run(self, mode, spec, params, state, X, Y, order, opt, step, seed, out, weights=None):
+        """One kernel call (see :func:`fastnn.backends._numba_kernels.kernel`); ``X`` dense or
+        ``scipy.sparse`` CSR, ``weights`` None or float64 (n,)."""
         if spec is not self._spec:      # the same shapes, maybe new penalties or rates
             self._spec, self._tables = spec, layer_tables(spec, self._layers)
             self._key = K.specialisation(spec)
-        rows_of_x = self.training_rows.none
         if mode == K.TRAIN:
             variant = K.optimizer_variant(opt)
             rows_of_x = self.training_rows.of(spec, X)
         else:
             variant = None
+            rows_of_x = self.training_rows.none
             if not params.flags.writeable:
                 params = params.copy()  # e.g. a model unpickled from a read-only memory map
-        kernel = K.kernel_for(self._key, variant, rows_of_x is not self.training_rows.none)
+        if _host_engine.is_sparse(X):   # read only as its rows (training: cached per X)
+            if mode != K.TRAIN:
+                rows_of_x = _host_engine.sparse_rows(X)
+            X = np.zeros((0, X.shape[1]), params.dtype)
+        kernel = K.kernel_for(self._key, variant, rows_of_x[0].shape[0] > 0, weights is not None)
         self.ints[K.MODE], self.ints[K.STEP] = mode, step
+        self.ints[K.PER_WEIGHT] = spec.penalty_per_weight
         args = (self.ints, *self._tables, params, state, _read_only(X), _read_only(Y), order,
-                opt, np.uint64(seed), self.work, self.grad, out, self.blas_args, rows_of_x)
+                opt, np.uint64(seed), self.work, self.grad, out, self.blas_args, rows_of_x,
+                _NO_WEIGHTS if weights is None else weights)
         try:
             return kernel(*args)
         except (pickle.UnpicklingError, EOFError) as exc:
@@ -129,11 +144,12 @@ def _read_only(a):
     return view
 
 
-def _inference(mode, spec, params, X, Y, out=None):
+def _inference(mode, spec, params, X, Y, out=None, weights=None):
     n = X.shape[0]
-    space = _Workspace(spec, min(max(n, 1), PREDICT_CHUNK), params.dtype, False)
+    space = _Workspace(spec, min(max(n, 1), PREDICT_CHUNK), params.dtype, False,
+                       _host_engine.is_sparse(X))
     return space.run(mode, spec, params, _unused(params), X, Y, np.arange(n), _NO_OPT, 0, 0,
-                     _unused(params) if out is None else out)
+                     _unused(params) if out is None else out, weights)
 
 
 def _unused(params):
@@ -151,11 +167,14 @@ def forward(spec, params, X, out):
     return out
 
 
-def evaluate(spec, params, X, Y):
+def evaluate(spec, params, X, Y, sample_weight=None):
     """Mean loss plus penalty and accuracy, without a gradient (see :mod:`fastnn.backends`)."""
-    total, correct = _inference(K.LOSS, spec, params, X, Y)
+    total, correct = _inference(K.LOSS, spec, params, X, Y, weights=sample_weight)
     n = X.shape[0]
-    return total / n + _penalty(spec, params), correct / n
+    weight = n if sample_weight is None else float(np.sum(sample_weight))
+    scale = 1.0 / weight if weight > 0 else 0.0
+    data = total / n if sample_weight is None else total * scale
+    return data + _penalty(spec, params) * (scale if spec.penalty_per_weight else 1.0), correct / n
 
 
 def _penalty(spec, params):
@@ -172,31 +191,33 @@ def layer_outputs(spec, params, X):
     return _host_engine.layer_outputs(forward, spec, params, X)
 
 
-def loss_and_grad(spec, params, X, Y, grad):
+def loss_and_grad(spec, params, X, Y, grad, sample_weight=None):
     """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
     n = X.shape[0]
-    space = _Workspace(spec, n, params.dtype, False)
+    space = _Workspace(spec, n, params.dtype, False, _host_engine.is_sparse(X))
     space.grad = grad
     total, _ = space.run(K.GRADIENT, spec, params, _unused(params), X, Y, np.arange(n),
-                         _NO_OPT, 0, 0, _unused(params))
+                         _NO_OPT, 0, 0, _unused(params), sample_weight)
     return total / n
 
 
-def workspace(spec, batch_size, dtype):
+def workspace(spec, batch_size, dtype, sparse_input=False):
     """The buffers :func:`train_epoch` needs for this batch size (one :class:`HostEngine` keeps
-    them for its whole life)."""
-    return _Workspace(spec, batch_size, dtype, True)
+    them for its whole life); ``sparse_input``: the training set is a ``scipy.sparse`` matrix."""
+    return _Workspace(spec, batch_size, dtype, True, sparse_input)
 
 
-def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, buffers=None):
+def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, sample_weight=None,
+                buffers=None):
     """One epoch in one compiled call (see :mod:`fastnn.backends`); ``buffers`` from :func:`workspace`."""
-    space = buffers if buffers is not None else workspace(spec, batch_size, params.dtype)
+    space = buffers if buffers is not None else workspace(spec, batch_size, params.dtype,
+                                                          _host_engine.is_sparse(X))
     total, correct = space.run(K.TRAIN, spec, params, state, X, Y, order, opt, step, seed,
-                               _unused(params))
+                               _unused(params), sample_weight)
     n = order.shape[0]
     return total / n, correct / n
 
 
-def Engine(spec, params, state, X, Y, batch_size):
+def Engine(spec, params, state, X, Y, batch_size, sample_weight=None):
     """A :class:`~fastnn.backends._host_engine.HostEngine` whose work buffers live as long as it does."""
-    return HostEngine(train_epoch, workspace, spec, params, state, X, Y, batch_size)
+    return HostEngine(train_epoch, workspace, spec, params, state, X, Y, batch_size, sample_weight)

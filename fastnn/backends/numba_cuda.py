@@ -21,6 +21,12 @@ FLOPs, bound small networks):
   :mod:`._cuda_gemm`; the bias, activation and dropout then run in an epilogue kernel) or a tiled
   shared-memory kernel with that epilogue fused; then the loss kernel and the same update kernel.
 
+* sample weights live on the device beside the training set; each batch's gradient scale
+  (1 / its weight sum) is computed on the host, which has the weights and the order, and passed
+  with the launch (the one-block epoch kernel sums them itself).
+* a ``scipy.sparse`` X is densified per batch on the host and only the batch goes to the device
+  (the kernels then read X by batch row; dropout masks stay keyed by sample).
+
 The launch sizes below are module constants; under Numba's CUDA simulator, which runs every CUDA
 thread as a Python thread, they are small (stumpy's trick), so the simulator stays usable.
 """
@@ -32,9 +38,12 @@ from .. import _spec as S
 from . import _host_engine
 
 try:
-    from numba import config as _numba_config, cuda
+    from numba import config as _numba_config
+    from numba import cuda
 
-    from . import _cuda_device as D, _cuda_gemm, _cuda_kernels as K
+    from . import _cuda_device as D
+    from . import _cuda_gemm
+    from . import _cuda_kernels as K
     _IMPORT_ERROR = ""
 except ImportError as exc:          # numba or numba-cuda missing: report, never break the import
     cuda = D = K = _cuda_gemm = None
@@ -51,6 +60,7 @@ UPDATE_THREADS = 256   # threads per block of the update kernel
 ELEMENT_THREADS = 256  # threads per block of the element-wise kernels (gather, epilogue)
 LOSS_THREADS = 128     # threads per block of the loss kernel (one per row)
 PREDICT_CHUNK = 65536  # rows per forward launch in ``forward``
+DENSE_CHUNK = 1 << 24  # most values of a sparse X densified at once by ``forward``
 if cuda is not None and _numba_config.ENABLE_CUDASIM:   # every simulated thread is a Python thread
     TILE, FUSED_ROWS, EPOCH_ROWS, FUSED_THREADS = 4, 4, 4, 2
     UPDATE_THREADS, ELEMENT_THREADS, LOSS_THREADS = 32, 32, 8
@@ -106,11 +116,29 @@ def threads_per_row(spec) -> int:
 
 
 class _Device:
-    """The device arrays one run works on (``grad``/``state`` may be 1-element dummies)."""
+    """The device arrays one run works on (``grad``/``state``/``W`` may be 1-element dummies)."""
 
-    def __init__(self, params, grad, state, X, Y, order, hyper):
+    def __init__(self, params, grad, state, X, Y, order, hyper, W):
         self.params, self.grad, self.state = params, grad, state
-        self.X, self.Y, self.order, self.hyper = X, Y, order, hyper
+        self.X, self.Y, self.order, self.hyper, self.W = X, Y, order, hyper, W
+
+
+def _device_weights(sample_weight):
+    """The sample weights on the device (a 1-element dummy without weights)."""
+    return cuda.to_device(np.ones(1) if sample_weight is None else sample_weight)
+
+
+def _scales(sample_weight, order, start, rows, per_weight):
+    """``(gradient scale, penalty scale)`` of the batch ``order[start:start+rows]`` (see
+    :func:`._cuda_device.batch_scale`, which the one-block epoch kernel uses instead)."""
+    total = rows if sample_weight is None else float(np.sum(sample_weight[order[start:start + rows]]))
+    scale = 1.0 / total if total > 0 else 0.0
+    return scale, (scale if per_weight else 1.0)
+
+
+def _dense(X):
+    """A dense C-contiguous copy of a ``scipy.sparse`` block (the batch the device sees)."""
+    return np.ascontiguousarray(X.toarray())
 
 
 class _Net:
@@ -132,7 +160,7 @@ class _Net:
             if spec.p_off[layer] >= 0:
                 lay[layer, D.DA] = offset
                 offset += capacity * fan_out
-        layf = np.stack([spec.act_alpha, spec.l1, spec.l2, spec.drop], axis=1)
+        layf = np.stack([spec.act_alpha, spec.l1, spec.l2, spec.drop, spec.train_bias], axis=1)
         self.lay, self.layf = cuda.to_device(lay), cuda.to_device(np.ascontiguousarray(layf))
         self.work = cuda.device_array(max(offset, 1), dtype)
         self.spec, self.table = spec, lay
@@ -158,17 +186,19 @@ class _Net:
         """Train a whole epoch over ``order[:n]`` in one launch of one block (narrow networks)."""
         self.one_block[1, (self.threads_x, EPOCH_ROWS)](
             self.lay, self.layf, dev.params, dev.grad, dev.state, self.work, dev.X, dev.Y,
-            dev.order, dev.hyper, n, batch_size, step, seed, self.spec.loss)
+            dev.W, dev.order, dev.hyper, n, batch_size, step, seed, self.spec.loss)
 
-    def batch(self, dev, start, rows, t, seed, mode, flags):
+    def batch(self, dev, start, rows, t, seed, mode, flags, scale=None, pscale=1.0):
         """Run rows ``order[start:start+rows]`` through the network in ``mode`` (TRAIN: forward,
         loss, backward and the update; GRAD: the same without dropout, gradient into ``grad``;
-        PREDICT: forward only, outputs left in the last layer's Z)."""
+        PREDICT: forward only, outputs left in the last layer's Z).  ``scale`` and ``pscale``
+        scale the gradient and the penalty (default: ``1 / rows`` and 1)."""
         lay, layf, spec = self.lay, self.layf, self.spec
+        scale = 1.0 / rows if scale is None else scale
         if self.fused:
             self.per_batch[_cdiv(rows, FUSED_ROWS), (self.threads_x, FUSED_ROWS)](
-                lay, layf, dev.params, self.work, dev.X, dev.Y, dev.order, dev.hyper, start, rows,
-                t, seed, mode, spec.loss)
+                lay, layf, dev.params, self.work, dev.X, dev.Y, dev.W, dev.order, dev.hyper,
+                start, rows, t, seed, mode, spec.loss, scale)
         else:
             step = (start, rows, t, seed, mode)
             for layer in range(spec.n_layers):
@@ -176,8 +206,8 @@ class _Net:
             if mode == D.PREDICT:
                 return
             K.loss_rows[_cdiv(rows, LOSS_THREADS), LOSS_THREADS](
-                lay, layf, dev.params, self.work, dev.Y, dev.order, dev.hyper, start, rows,
-                spec.loss)
+                lay, layf, dev.params, self.work, dev.Y, dev.W, dev.order, dev.hyper, start, rows,
+                spec.loss, scale)
             for layer in range(spec.n_layers - 1, 0, -1):
                 self._product(dev, K.BWD, layer, *step)
             for layer in range(spec.n_layers):
@@ -185,7 +215,8 @@ class _Net:
             flags |= D.GW_READY
         if mode != D.PREDICT:
             self.update[_cdiv(spec.n_params, UPDATE_THREADS), UPDATE_THREADS](
-                lay, layf, dev.params, dev.grad, dev.state, self.work, dev.hyper, rows, t, flags)
+                lay, layf, dev.params, dev.grad, dev.state, self.work, dev.hyper, rows, t, flags,
+                pscale)
 
     def _product(self, dev, kind, layer, start, rows, t, seed, mode):
         """One product of a wide layer (FWD, BWD or WGRAD) with its epilogue: cuBLAS and the
@@ -194,12 +225,13 @@ class _Net:
         if not self.gemm_layers[layer]:
             m, n = {K.FWD: (rows, fan_out), K.BWD: (rows, fan_in), K.WGRAD: (fan_in, fan_out)}[kind]
             self.dense[(_cdiv(m, TILE), _cdiv(n, TILE)), (TILE, TILE)](
-                self.lay, self.layf, dev.params, dev.grad, self.work, dev.X, dev.order, start,
-                rows, t, seed, mode, kind, layer)
+                self.lay, self.layf, dev.params, dev.grad, self.work, dev.X, dev.hyper, dev.order,
+                start, rows, t, seed, mode, kind, layer)
             return
         if kind == K.FWD and layer == 0:
             K.gather[_cdiv(rows * fan_in, ELEMENT_THREADS), ELEMENT_THREADS](
-                self.lay, self.layf, self.work, dev.X, dev.order, start, rows, t, seed, mode)
+                self.lay, self.layf, self.work, dev.X, dev.hyper, dev.order, start, rows, t, seed,
+                mode)
         self.gemm.matmul(*self._gemm_operands(dev, kind, layer, rows))
         if kind != K.WGRAD:
             cols = fan_out if kind == K.FWD else fan_in
@@ -235,11 +267,14 @@ class _Net:
         return self.work[self.z_last:self.z_last + rows * self.spec.n_out]
 
 
-def _hyper(opt=None):
-    """A host ``hyper`` vector: the optimizer settings, then zeroed counters."""
+def _hyper(opt=None, spec=None, weighted=False, x_local=False):
+    """A host ``hyper`` vector: the optimizer settings, zeroed counters, then the switches (see
+    :mod:`._cuda_device`)."""
     hyper = np.zeros(D.HYPER_SIZE, np.float64)
     if opt is not None:
         hyper[:S.OPT_SIZE] = opt
+    hyper[D.WEIGHTED], hyper[D.X_LOCAL] = weighted, x_local
+    hyper[D.PER_WEIGHT] = spec is not None and spec.penalty_per_weight
     return hyper
 
 
@@ -247,38 +282,49 @@ def _hyper(opt=None):
 
 
 def forward(spec, params, X, out):
-    """Network outputs for ``X`` into ``out`` (see :mod:`fastnn.backends`)."""
+    """Network outputs for ``X`` into ``out`` (see :mod:`fastnn.backends`); a ``scipy.sparse``
+    X goes to the device a dense chunk at a time."""
     n = X.shape[0]
     if n == 0:
         return out
-    chunk = min(n, PREDICT_CHUNK)
+    sparse = _host_engine.is_sparse(X)
+    chunk = min(n, PREDICT_CHUNK, max(1, DENSE_CHUNK // X.shape[1]) if sparse else n)
     net = _Net(spec, params.dtype, chunk)
-    d_X = cuda.to_device(X)
+    d_X = None if sparse else cuda.to_device(X)
     dev = _Device(cuda.to_device(params), net.work, cuda.device_array((2, 1), params.dtype),
-                  d_X, d_X, cuda.to_device(np.arange(n, dtype=np.int64)), cuda.to_device(_hyper()))
+                  d_X, cuda.device_array((1, 1), params.dtype),
+                  cuda.to_device(np.arange(n, dtype=np.int64)),
+                  cuda.to_device(_hyper(x_local=sparse)), _device_weights(None))
     for start in range(0, n, chunk):
         rows = min(chunk, n - start)
+        if sparse:
+            dev.X = cuda.to_device(_dense(X[start:start + rows]))
         net.batch(dev, start, rows, 0, np.uint64(0), D.PREDICT, 0)
         out[start:start + rows] = net.outputs(rows).copy_to_host().reshape(rows, spec.n_out)
     return out
 
 
-def _gradient_run(spec, params, X, Y):
-    """One GRAD-mode pass over all rows; returns ``(device gradient, host hyper vector)``."""
+def _gradient_run(spec, params, X, Y, sample_weight):
+    """One GRAD-mode pass over all rows (a sparse X densified whole); returns ``(device
+    gradient, host hyper vector)``."""
     n = X.shape[0]
     net = _Net(spec, params.dtype, n)
-    d_grad, d_hyper = cuda.device_array(spec.n_params, params.dtype), cuda.to_device(_hyper())
+    d_grad = cuda.device_array(spec.n_params, params.dtype)
+    d_hyper = cuda.to_device(_hyper(spec=spec, weighted=sample_weight is not None))
+    order = np.arange(n, dtype=np.int64)
     dev = _Device(cuda.to_device(params), d_grad, cuda.device_array((2, 1), params.dtype),
-                  cuda.to_device(X), cuda.to_device(Y),
-                  cuda.to_device(np.arange(n, dtype=np.int64)), d_hyper)
-    net.batch(dev, 0, n, 0, np.uint64(0), D.GRAD, D.GRAD_ONLY)
+                  cuda.to_device(_dense(X) if _host_engine.is_sparse(X) else X),
+                  cuda.to_device(Y), cuda.to_device(order), d_hyper,
+                  _device_weights(sample_weight))
+    scale, pscale = _scales(sample_weight, order, 0, n, spec.penalty_per_weight)
+    net.batch(dev, 0, n, 0, np.uint64(0), D.GRAD, D.GRAD_ONLY, scale, pscale)
     return d_grad, d_hyper.copy_to_host()
 
 
-def evaluate(spec, params, X, Y):
+def evaluate(spec, params, X, Y, sample_weight=None):
     """Mean loss plus penalty and accuracy (see :mod:`fastnn.backends`); the gradient that the
     GRAD-mode kernels compute on the way stays on the device."""
-    _, hyper = _gradient_run(spec, params, X, Y)
+    _, hyper = _gradient_run(spec, params, X, Y, sample_weight)
     return float(hyper[D.LOSS_SUM] / X.shape[0]), float(hyper[D.CORRECT] / X.shape[0])
 
 
@@ -287,16 +333,16 @@ def layer_outputs(spec, params, X):
     return _host_engine.layer_outputs(forward, spec, params, X)
 
 
-def loss_and_grad(spec, params, X, Y, grad):
+def loss_and_grad(spec, params, X, Y, grad, sample_weight=None):
     """Mean loss plus penalty, gradient into ``grad`` (see :mod:`fastnn.backends`)."""
-    d_grad, hyper = _gradient_run(spec, params, X, Y)
+    d_grad, hyper = _gradient_run(spec, params, X, Y, sample_weight)
     d_grad.copy_to_host(grad)
     return float(hyper[D.LOSS_SUM] / X.shape[0])
 
 
-def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed):
+def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, sample_weight=None):
     """One epoch on the device (see :mod:`fastnn.backends`): host arrays in, updated in place."""
-    engine = Engine(spec, params, state, X, Y, batch_size)
+    engine = Engine(spec, params, state, X, Y, batch_size, sample_weight)
     result = engine.epoch(order, opt, step, seed)
     engine.sync()
     return result
@@ -308,20 +354,28 @@ class Engine:
     ``epoch`` copies the permutation and the ``hyper`` vector up, launches the whole epoch (one
     launch when :func:`epoch_in_one_block`, else the launches of every mini-batch) and copies
     ``hyper`` back: one small download per epoch.  ``snapshot``/``restore`` are device-side
-    copies; ``sync`` writes ``params`` and ``state`` back into the caller's host arrays.
+    copies; ``sync`` writes ``params`` and ``state`` back into the caller's host arrays.  A
+    ``scipy.sparse`` X stays on the host: each batch is densified there and uploaded alone.
     """
 
-    def __init__(self, spec, params, state, X, Y, batch_size):
+    def __init__(self, spec, params, state, X, Y, batch_size, sample_weight=None):
         self.params, self.state = params, state
         self._batch_size = int(batch_size)
-        self._net = _Net(spec, params.dtype, min(self._batch_size, max(X.shape[0], 1)))
+        self._capacity = min(self._batch_size, max(X.shape[0], 1))
+        self._net = _Net(spec, params.dtype, self._capacity)
+        self._sparse_X = X if _host_engine.is_sparse(X) else None
+        self._weights = sample_weight
         self._dev = _Device(cuda.to_device(params), cuda.device_array(spec.n_params, params.dtype),
-                            cuda.to_device(state), cuda.to_device(X), cuda.to_device(Y),
-                            cuda.device_array(X.shape[0], np.int64), cuda.to_device(_hyper()))
-        self._saved = (cuda.to_device(params), cuda.to_device(state))
+                            cuda.to_device(state), None if self._sparse_X is not None
+                            else cuda.to_device(X), cuda.to_device(Y),
+                            cuda.device_array(X.shape[0], np.int64), cuda.to_device(_hyper()),
+                            _device_weights(sample_weight))
+        # The last two snapshots, newest first: a divergence may need the one before the last.
+        self._saved = [(cuda.to_device(params), cuda.to_device(state)) for _ in range(2)]
         self._hyper = _hyper()
         self._finite = bool(np.isfinite(params).all())
-        self._one_launch = epoch_in_one_block(spec, self._batch_size)
+        self._spec = spec
+        self._one_launch = epoch_in_one_block(spec, self._batch_size) and self._sparse_X is None
 
     def epoch(self, order, opt, step, seed):
         """Train one epoch over ``order`` (see ``train_epoch``); returns ``(mean loss, accuracy)``."""
@@ -331,7 +385,8 @@ class Engine:
             self._dev.order.copy_to_device(order)
         else:
             self._dev.order = cuda.to_device(order)
-        self._hyper[:] = _hyper(opt)
+        self._hyper[:] = _hyper(opt, self._spec, self._weights is not None,
+                                self._sparse_X is not None)
         self._dev.hyper.copy_to_device(self._hyper)
         seed = np.uint64(seed)
         if self._one_launch:
@@ -339,9 +394,14 @@ class Engine:
         n_batches = 0 if self._one_launch else _cdiv(n, self._batch_size)
         for b in range(n_batches):
             start = b * self._batch_size
+            rows = min(self._batch_size, n - start)
             flags = D.CHECK_FINITE if b == n_batches - 1 else 0
-            self._net.batch(self._dev, start, min(self._batch_size, n - start), step + b + 1, seed,
-                            D.TRAIN, flags)
+            if self._sparse_X is not None:
+                self._dev.X = cuda.to_device(_dense(self._sparse_X[order[start:start + rows]]))
+            scale, pscale = _scales(self._weights, order, start, rows,
+                                    self._spec.penalty_per_weight)
+            self._net.batch(self._dev, start, rows, step + b + 1, seed, D.TRAIN, flags, scale,
+                            pscale)
         self._dev.hyper.copy_to_host(self._hyper)
         self._finite = self._hyper[D.NONFINITE] == 0
         return self._hyper[D.LOSS_SUM] / n, self._hyper[D.CORRECT] / n
@@ -350,15 +410,24 @@ class Engine:
         """Whether every weight was finite after the last epoch (checked on the device)."""
         return bool(self._finite)
 
-    def snapshot(self):
-        """Remember the current weights and optimizer state, device to device."""
-        self._saved[0].copy_to_device(self._dev.params)
-        self._saved[1].copy_to_device(self._dev.state)
+    def set_spec(self, spec):
+        """Train on with new per-layer settings of the same shapes (activations other than PReLU,
+        alphas, penalties, dropout rates): only the small layer tables go to the device again."""
+        self._net = _Net(spec, self.params.dtype, self._capacity)
+        self._spec = spec
 
-    def restore(self):
-        """Go back to the last snapshot (device to device)."""
-        self._dev.params.copy_to_device(self._saved[0])
-        self._dev.state.copy_to_device(self._saved[1])
+    def snapshot(self):
+        """Remember the current weights and optimizer state, device to device (the snapshot
+        before it is kept for ``restore(older=True)``)."""
+        self._saved.reverse()
+        self._saved[0][0].copy_to_device(self._dev.params)
+        self._saved[0][1].copy_to_device(self._dev.state)
+
+    def restore(self, older=False):
+        """Go back to the last snapshot, or the one before it (device to device)."""
+        params, state = self._saved[1 if older else 0]
+        self._dev.params.copy_to_device(params)
+        self._dev.state.copy_to_device(state)
         self._finite = True
 
     def sync(self):

@@ -1,7 +1,9 @@
 """The numba population engine: every member of a population trained at once by one compiled
 kernel per epoch, the members in the SIMD lanes (:mod:`fastnn.backends._numba_population`).
 
-It keeps the population contract of :mod:`fastnn.backends._member_loop`.  The host arrays are
+It keeps the population contract of :mod:`fastnn.backends._member_loop`.  Members with sample
+weights, and networks too wide for the lanes (:func:`in_lanes`), are trained by numba_cpu's
+kernel member by member instead.  The host arrays are
 member-minor (``params.T``: value ``q`` of member ``m`` at ``q * M + m``); the workspace is
 numba_cpu's :func:`~fastnn.backends.numba_cpu.plan` for one network with every offset times
 ``M``, so each buffer holds the rows of all members side by side.
@@ -58,7 +60,8 @@ class _Workspace:
         self.net = np.ascontiguousarray(np.column_stack(
             [spec.sizes[:-1], spec.sizes[1:], spec.act, spec.w_off * M, spec.b_off * M, p_off,
              lanes]).astype(np.int64))
-        self.netf = np.ascontiguousarray(spec.act_alpha.reshape(-1, 1), dtype=np.float64)
+        self.netf = np.ascontiguousarray(np.column_stack([spec.act_alpha, spec.train_bias]),
+                                         dtype=np.float64)
         self.ints = np.array([K.TRAIN, rows, 0, y_off * M, d_off * M, d_len * M, M], np.int64)
         self.work = np.zeros(length * M, dtype)
 
@@ -67,13 +70,14 @@ class PopulationEngine:
     """All members in one kernel (see the module docstring and the contract in
     :mod:`fastnn.backends._member_loop`)."""
 
-    def __new__(cls, specs, params, states, X, Y, rows, batch_size):
-        if not in_lanes(specs[0], batch_size, len(specs), params.dtype.itemsize):
+    def __new__(cls, specs, params, states, X, Y, rows, batch_size, weights=None):
+        if weights is not None or not in_lanes(specs[0], batch_size, len(specs),
+                                                params.dtype.itemsize):
             from . import numba_cpu
-            return MemberLoop(numba_cpu, specs, params, states, X, Y, rows, batch_size)
+            return MemberLoop(numba_cpu, specs, params, states, X, Y, rows, batch_size, weights)
         return super().__new__(cls)
 
-    def __init__(self, specs, params, states, X, Y, rows, batch_size):
+    def __init__(self, specs, params, states, X, Y, rows, batch_size, weights=None):
         spec = specs[0]
         M, n_params = len(specs), spec.n_params
         self.n_members, self._spec, self._dtype = M, spec, params.dtype
@@ -165,9 +169,12 @@ class PopulationEngine:
     def evaluate(self, X, Y):
         self._shared_pass(K.LOSS, X, Y, self._no_out)
         n = X.shape[0]
-        return self._acc[K.C_TOTAL] / n + self._penalties(), self._acc[K.C_CORRECT] / n
+        return self._acc[K.C_TOTAL] / n + self._penalties(n), self._acc[K.C_CORRECT] / n
 
-    def _penalties(self):
+    def _penalties(self, n):
+        """Each member's penalty on ``n`` rows (numpy_ref's ``penalty``, divided by ``n`` with
+        ``penalty_per_weight``)."""
+        scale = 1.0 / n if self._spec.penalty_per_weight else 1.0
         total = np.zeros(self.n_members)
         P = self._lanes(self._P)[0]
         spec = self._spec
@@ -175,7 +182,7 @@ class PopulationEngine:
             l1, l2 = self._lane_f[K.L1, layer], self._lane_f[K.L2, layer]
             if l1.any() or l2.any():
                 W = P[int(spec.w_off[layer]):int(spec.b_off[layer])].astype(np.float64)
-                total += l1 * np.abs(W).sum(axis=0) + l2 * np.square(W).sum(axis=0)
+                total += (l1 * scale) * np.abs(W).sum(axis=0) + (l2 * scale) * np.square(W).sum(axis=0)
         return total
 
     def forward(self, X):

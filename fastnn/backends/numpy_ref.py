@@ -9,11 +9,14 @@ clarity over speed.  The maths (``Z = X @ W + b``, ``A = f(Z)``; losses on the l
 * ``softmax_cross_entropy`` on logits: ``L = mean_i logsumexp(z_i) * sum(y_i) - y_i . z_i``,
   ``dL/dZ = (softmax(Z) * sum(Y, 1) - Y) / n``  (the familiar ``A - Y`` for one-hot rows)
 * ``hinge`` with ``y = +-1``: ``L = mean_i sum_j max(0, 1 - y z)``, ``dL/dZ = -y [y z < 1] / n``
+
+With sample weights ``w`` every ``mean_i`` is the weighted mean ``sum_i w_i (.) / sum_i w_i`` and
+every ``/ n`` becomes ``* w_i / sum_i w_i``; a batch whose weights sum to 0 contributes nothing.
+``X`` may be a ``scipy.sparse`` CSR matrix: SciPy computes its products.
 """
 from __future__ import annotations
 
 import numpy as np
-
 from scipy.special import erf as _erf
 
 from .. import _spec as S
@@ -94,40 +97,52 @@ def _sigmoid(Z):
 # --- losses ---------------------------------------------------------------------------------------
 
 
-def loss_forward_backward(code, Z, Y):
+def _total(L, weights):
+    """``sum L`` over every entry, each row weighted by ``weights`` when given."""
+    return float(np.sum(L)) if weights is None else float(np.sum(L * weights[:, None]))
+
+
+def loss_forward_backward(code, Z, Y, weights=None):
     """Return ``(sum of per-sample losses, dL/dZ per sample (not divided by n), n correct)``.
 
-    "Correct" counts, per row, the fraction of output units classified right (argmax for softmax),
-    so ``correct / n`` is the accuracy; it is 0 for ``mse``.
+    ``weights`` (n,) float64, when given, weights each sample's loss in the sum (the returned
+    ``dL/dZ`` stays per sample).  "Correct" counts, per row, the fraction of output units
+    classified right (argmax for softmax), so ``correct / n`` is the accuracy (never weighted);
+    it is 0 for ``mse``.
     """
     if code == S.MSE:
         D = Z - Y
-        return 0.5 * float(np.sum(D.astype(np.float64) ** 2)), D, 0.0
+        return 0.5 * _total(D.astype(np.float64) ** 2, weights), D, 0.0
     if code == S.BCE:
         Zd = Z.astype(np.float64)
-        loss = np.sum(np.maximum(Zd, 0) - Zd * Y + np.log1p(np.exp(-np.abs(Zd))))
+        loss = _total(np.maximum(Zd, 0) - Zd * Y + np.log1p(np.exp(-np.abs(Zd))), weights)
         correct = np.mean((Z > 0) == (Y > 0.5), axis=1).sum()
-        return float(loss), _sigmoid(Z) - Y, float(correct)
+        return loss, _sigmoid(Z) - Y, float(correct)
     if code == S.SOFTMAX_CE:
         Zd = Z.astype(np.float64)
         m = Zd.max(axis=1, keepdims=True)          # subtract the row max so exp never overflows
         lse = m + np.log(np.exp(Zd - m).sum(axis=1, keepdims=True))
         ysum = Y.sum(axis=1, keepdims=True)
-        loss = np.sum(lse * ysum) - np.sum(Y * Zd)
+        loss = _total(lse * ysum, weights) - _total(Y * Zd, weights)
         dZ = (np.exp(Zd - lse) * ysum - Y).astype(Z.dtype)
         correct = np.sum(Z.argmax(axis=1) == Y.argmax(axis=1))
-        return float(loss), dZ, float(correct)
+        return loss, dZ, float(correct)
     if code == S.HINGE:
         margin = 1 - Y * Z
         active = margin > 0
         correct = np.mean((Z > 0) == (Y > 0), axis=1).sum()
-        return float(np.sum(margin[active], dtype=np.float64)), (-Y * active).astype(Z.dtype), float(correct)
+        if weights is None:
+            loss = float(np.sum(margin[active], dtype=np.float64))
+        else:
+            loss = _total(np.where(active, margin, 0).astype(np.float64), weights)
+        return loss, (-Y * active).astype(Z.dtype), float(correct)
     raise ValueError(f"unknown loss code {code}")
 
 
 # --- dropout masks from a counter-based hash (identical in every back end) ------------------------
 
-_M1, _M2, _GOLDEN = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _mix(x):
@@ -156,25 +171,32 @@ def dropout_uniform(seed, step, rows, layer, n_units):
 
 
 def _forward_cache(spec, params, X, masks=None):
-    """Forward pass keeping what backward needs: per layer ``(input after dropout, Z, A)``."""
+    """Forward pass keeping what backward needs: per layer ``(input after dropout, Z, A)``
+    (the first input stays sparse when ``X`` is)."""
     cache = []
     A = X
     for layer in range(spec.n_layers):
         W, b, prelu = S.layer_views(spec, params, layer)
         if masks is not None and masks[layer] is not None:
-            A = A * masks[layer]
-        Z = A @ W + b
+            A = A.multiply(masks[layer]).tocsr() if _sparse(A) else A * masks[layer]
+        Z = np.asarray(A @ W) + b
         out = activate(spec.act[layer], Z, spec.act_alpha[layer], prelu)
         cache.append((A, Z, out))
         A = out
     return cache
 
 
-def penalty(spec, params, grad=None):
-    """The L1/L2 weight penalty's value; its gradient is added into ``grad`` when given."""
+def _sparse(X):
+    """Whether ``X`` is a ``scipy.sparse`` matrix (dense arrays have no ``tocsr``)."""
+    return hasattr(X, "tocsr")
+
+
+def penalty(spec, params, grad=None, scale=1.0):
+    """The L1/L2 weight penalty's value times ``scale``; its gradient is added into ``grad`` when
+    given."""
     total = 0.0
     for layer in range(spec.n_layers):
-        l1, l2 = spec.l1[layer], spec.l2[layer]
+        l1, l2 = spec.l1[layer] * scale, spec.l2[layer] * scale
         if l1 == 0 and l2 == 0:
             continue
         W, _, _ = S.layer_views(spec, params, layer)
@@ -185,12 +207,21 @@ def penalty(spec, params, grad=None):
     return total
 
 
-def _batch_loss_and_grad(spec, params, X, Y, grad, masks=None):
-    """Mean loss (+ penalty) of one batch, its gradient into ``grad``; returns ``(loss, correct)``."""
+def _weight_scale(n, weights):
+    """``1 / sum(weights)`` (``1 / n`` without weights; 0 when the weights sum to 0)."""
+    total = n if weights is None else float(np.sum(weights))
+    return 1.0 / total if total > 0 else 0.0
+
+
+def _batch_loss_and_grad(spec, params, X, Y, grad, masks=None, weights=None):
+    """Mean loss (+ penalty) of one batch, its gradient into ``grad``; returns ``(loss, correct)``.
+
+    ``weights`` (n,) float64 makes the mean a weighted one (see the module docstring)."""
     cache = _forward_cache(spec, params, X, masks)
     n = X.shape[0]
-    loss_sum, dA, correct = loss_forward_backward(spec.loss, cache[-1][2], Y)
-    dA = dA / n
+    loss_sum, dA, correct = loss_forward_backward(spec.loss, cache[-1][2], Y, weights)
+    scale = _weight_scale(n, weights)
+    dA = dA / n if weights is None else (dA * (weights * scale)[:, None]).astype(dA.dtype)
     for layer in reversed(range(spec.n_layers)):
         A_in, Z, A = cache[layer]
         W, _, prelu = S.layer_views(spec, params, layer)
@@ -199,12 +230,18 @@ def _batch_loss_and_grad(spec, params, X, Y, grad, masks=None):
         if d_prelu is not None:
             gprelu[...] = d_prelu
         gW[...] = A_in.T @ dZ
-        gb[...] = dZ.sum(axis=0)
+        gb[...] = dZ.sum(axis=0) if spec.train_bias[layer] else 0
         if layer > 0:
             dA = dZ @ W.T
             if masks is not None and masks[layer] is not None:
                 dA = dA * masks[layer]
-    return loss_sum / n + penalty(spec, params, grad), correct
+    data = loss_sum / n if weights is None else loss_sum * scale
+    return data + penalty(spec, params, grad, _penalty_scale(spec, n, weights)), correct
+
+
+def _penalty_scale(spec, n, weights):
+    """What the penalty is multiplied by: ``1 / sum(weights)`` with ``penalty_per_weight``."""
+    return _weight_scale(n, weights) if spec.penalty_per_weight else 1.0
 
 
 def _dropout_masks(spec, seed, step, rows, dtype):
@@ -267,7 +304,8 @@ def optimizer_update(opt, params, grad, state, t):
 
 
 def forward(spec, params, X, out):
-    """Network outputs (last layer's activation; raw logits for the CE losses) for ``X`` (n, n_in) into ``out`` (n, n_out)."""
+    """Network outputs (last layer's activation; raw logits for the CE losses) for ``X``
+    (n, n_in) into ``out`` (n, n_out)."""
     out[...] = _forward_cache(spec, params, X)[-1][2]
     return out
 
@@ -277,25 +315,30 @@ def layer_outputs(spec, params, X):
     return [A for _, _, A in _forward_cache(spec, params, X)]
 
 
-def evaluate(spec, params, X, Y):
-    """``(mean loss + penalty, accuracy)`` on ``(X, Y)``, without dropout and without a gradient."""
-    total, _, correct = loss_forward_backward(spec.loss, forward(spec, params, X, np.empty_like(Y)), Y)
+def evaluate(spec, params, X, Y, sample_weight=None):
+    """``(mean loss + penalty, accuracy)`` on ``(X, Y)``, without dropout and without a gradient
+    (the mean weighted by ``sample_weight`` when given; the accuracy never is)."""
+    out = forward(spec, params, X, np.empty_like(Y))
+    total, _, correct = loss_forward_backward(spec.loss, out, Y, sample_weight)
     n = X.shape[0]
-    return total / n + penalty(spec, params), correct / n
+    data = total / n if sample_weight is None else total * _weight_scale(n, sample_weight)
+    return data + penalty(spec, params, scale=_penalty_scale(spec, n, sample_weight)), correct / n
 
 
-def loss_and_grad(spec, params, X, Y, grad):
-    """Mean loss plus penalty on ``(X, Y)`` without dropout; the gradient goes into ``grad``."""
+def loss_and_grad(spec, params, X, Y, grad, sample_weight=None):
+    """Mean loss plus penalty on ``(X, Y)`` without dropout (weighted by ``sample_weight`` when
+    given); the gradient goes into ``grad``."""
     grad[...] = 0
-    loss, _ = _batch_loss_and_grad(spec, params, X, Y, grad)
+    loss, _ = _batch_loss_and_grad(spec, params, X, Y, grad, weights=sample_weight)
     return loss
 
 
-def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed):
+def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, sample_weight=None):
     """One epoch of mini-batch training over ``X[order]``; returns ``(mean loss, accuracy)``.
 
     Batches are ``order[k:k+batch_size]``; batch ``b`` is optimizer step ``t = step + b + 1``.
-    The loss is each batch's mean loss (with penalty) weighted by its size.
+    The loss is each batch's mean loss (with penalty) weighted by its size; ``sample_weight``
+    (n,) float64 weights the samples within each batch.
     """
     n = len(order)
     grad = np.zeros_like(params)
@@ -305,13 +348,14 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed):
             rows = order[start:start + batch_size]
             t = step + b + 1
             masks = _dropout_masks(spec, seed, t, rows, params.dtype) if spec.drop.any() else None
-            loss, corr = _batch_loss_and_grad(spec, params, X[rows], Y[rows], grad, masks)
+            weights = None if sample_weight is None else sample_weight[rows]
+            loss, corr = _batch_loss_and_grad(spec, params, X[rows], Y[rows], grad, masks, weights)
             total += loss * len(rows)
             correct += corr
             optimizer_update(opt, params, grad, state, t)
     return total / n, correct / n
 
 
-def Engine(spec, params, state, X, Y, batch_size):
+def Engine(spec, params, state, X, Y, batch_size, sample_weight=None):
     """A :class:`~fastnn.backends._host_engine.HostEngine` over this module's ``train_epoch``."""
-    return HostEngine(train_epoch, None, spec, params, state, X, Y, batch_size)
+    return HostEngine(train_epoch, None, spec, params, state, X, Y, batch_size, sample_weight)

@@ -22,7 +22,8 @@ MODES = {
 
 
 def default_out_dir():
-    """``benchmarks/results`` of the source checkout when running from one, else ``./fastnn-bench-results``."""
+    """``benchmarks/results`` of the source checkout when running from one, else
+    ``./fastnn-bench-results``."""
     checkout = PACKAGE_ROOT / "benchmarks"
     if (PACKAGE_ROOT / "pyproject.toml").is_file() and checkout.is_dir():
         return checkout / "results"
@@ -53,7 +54,8 @@ def build_parser():
                     "(JSON + markdown + PNG).")
     p.add_argument("--quick", action="store_true", help="fewer repeats and workloads, small sweeps (< 2 min)")
     p.add_argument("--gpu", action="store_true",
-                   help="GPU suite: fastnn numba (CPU) vs fastnn cuda vs PyTorch CUDA eager on tiny/small/mnist/wide")
+                   help="GPU suite: fastnn numba (CPU) vs fastnn cuda vs PyTorch CUDA eager on "
+                        "tiny/small/mnist/wide")
     p.add_argument("--population", action="store_true",
                    help="the population group: 256 tiny and 64 small networks (train_many vs one fit "
                         "at a time vs torch.func vmap vs JAX vmap over lax.scan, 1 thread) and a "
@@ -67,7 +69,8 @@ def build_parser():
                    help="every library with its own default threading (fastnn 'auto', PyTorch and "
                         "JAX all cores): what a user gets without tuning; overrides --threads")
     p.add_argument("--workloads", type=lambda t: _names(t, workloads.MAIN, "workload"),
-                   help=f"headline workloads, comma-separated, or none (default all of {list(workloads.MAIN)}; "
+                   help=f"headline workloads, comma-separated, or none (default all of "
+                        f"{list(workloads.MAIN)}; "
                         f"--quick: {list(workloads.QUICK_MAIN)})")
     p.add_argument("--impl", type=lambda t: _names(t, None, "implementation"),
                    help="implementations, comma-separated (default: every fastnn back end, torch-eager, "
@@ -78,11 +81,14 @@ def build_parser():
     p.add_argument("--min-repeat-s", type=float, help="minimum seconds per repeat (full 0.3, quick 0.1)")
     p.add_argument("--no-compile", action="store_true", help="skip the fresh-process first-call timings")
     p.add_argument("--compile-on", type=lambda t: _names(t, workloads.MAIN, "workload"),
-                   help="workloads whose first call is timed in fresh processes (default tiny,small; --quick: tiny)")
+                   help="workloads whose first call is timed in fresh processes (default "
+                        "tiny,small; --quick: tiny)")
     p.add_argument("--max-samples", type=int,
                    help="smoke runs: train on at most N samples per workload, checked after one epoch")
     p.add_argument("--no-plots", action="store_true", help="write JSON and markdown only, no PNG plots")
-    p.add_argument("--mnist-path", help="folder with the MNIST IDX files (default: $FASTNN_DATA, ~/.cache/fastnn/mnist)")
+    p.add_argument("--mnist-path", help="folder with the MNIST IDX files (default: $FASTNN_DATA, "
+                                        "~/.cache/fastnn/mnist, then ../shared/data/mnist beside "
+                                        "a fastnn checkout)")
     p.add_argument("--timeout", type=float, help="seconds allowed per implementation's worker process")
     p.add_argument("--out", type=Path, help="output folder (default: benchmarks/results in a checkout)")
     return p

@@ -37,7 +37,8 @@ def _clusters(n, rng, n_in, n_classes):
 
 
 def _mnist(n, mnist_path):
-    """The first ``n`` MNIST images (flattened, scaled to [0, 1]) via ``fastnn.datasets.load_mnist``."""
+    """The first ``n`` MNIST images (flattened, scaled to [0, 1]) via ``fastnn.datasets.load_mnist``
+    (``mnist_path`` None: the library's one lookup, :func:`fastnn.datasets.mnist_search_dirs`)."""
     from fastnn.datasets import load_mnist
     X, y = load_mnist(mnist_path)
     if len(X) < n:

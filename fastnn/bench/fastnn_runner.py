@@ -22,7 +22,7 @@ def implementation(name):
 
 
 class FastnnImplementation:
-    """Builds :class:`FastnnTrainer` objects for one back end; same interface as a peer class."""
+    """Builds :class:`FastnnSequential` objects for one back end; same interface as a peer class."""
 
     def __init__(self, backend):
         self.backend = backend
@@ -37,10 +37,10 @@ class FastnnImplementation:
         return None
 
     def __call__(self, workload, X, y, weights, threads):
-        return FastnnTrainer(self.backend, workload, X, y, weights, threads)
+        return FastnnSequential(self.backend, workload, X, y, weights, threads)
 
 
-class FastnnTrainer:
+class FastnnSequential:
     """``fastnn.Sequential`` on back end ``backend``, trained by ``fit(shuffle=False)``."""
 
     def __init__(self, backend, workload, X, y, weights, threads):

@@ -15,6 +15,7 @@ keeps what it measured).  Every probe that fails records its error instead of st
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -154,7 +155,7 @@ def _launch_us(tiny):
         pass
 
     @cuda.jit
-    def fourteen(a, b, c, d, e, f, g, h, i, j, k, l, m, n):
+    def fourteen(a, b, c, d, e, f, g, h, i, j, k, m, n, o):
         pass
 
     arrays = [cuda.to_device(np.zeros(2, np.float32)) for _ in range(8)]
@@ -204,6 +205,10 @@ def _patched(module, **values):
     return old
 
 
+def _epoch_row(spec, params, X, Y, batch, epochs):
+    return dict(zip(("first_s", "epoch_s"), _epoch_seconds(spec, params, X, Y, batch, epochs)))
+
+
 def tuning(write, tiny, deadline):
     """The ``tuning`` part; stops starting measurements once ``deadline`` (monotonic) has passed."""
     from fastnn import _spec as S
@@ -212,7 +217,7 @@ def tuning(write, tiny, deadline):
            "defaults": {"EPOCH_MAX_WORK": numba_cuda.EPOCH_MAX_WORK,
                         "GEMM_MIN_WORK": _cuda_gemm.GEMM_MIN_WORK}}
     cublas = _cuda_gemm.status()
-    out["cublas_sgemm_tflops"] = ({n: _guarded(lambda: _sgemm_tflops(n)) for n in (1024, 4096)}
+    out["cublas_sgemm_tflops"] = ({n: _guarded(functools.partial(_sgemm_tflops, n)) for n in (1024, 4096)}
                                   if cublas[0] else {"skipped": cublas[1]})
     write(out)
     epochs = 1 if tiny else 3
@@ -230,8 +235,8 @@ def tuning(write, tiny, deadline):
             for variant, work in (("one-block", float("inf")), ("per-batch", 0)):
                 old = _patched(numba_cuda, EPOCH_MAX_WORK=work)
                 try:
-                    row[variant] = _guarded(lambda: dict(zip(("first_s", "epoch_s"), _epoch_seconds(
-                        spec, params, X, Y, batch, epochs))))
+                    row[variant] = _guarded(functools.partial(_epoch_row, spec, params, X, Y,
+                                                              batch, epochs))
                 finally:
                     _patched(numba_cuda, **old)
             out["one_block"].append(row)
@@ -256,8 +261,8 @@ def tuning(write, tiny, deadline):
             old = _patched(numba_cuda, FUSED_MAX_WIDTH=0, gemm_provider=provider)   # layer path
             old_gemm = {} if min_work is None else _patched(_cuda_gemm, GEMM_MIN_WORK=min_work)
             try:
-                row[variant] = _guarded(lambda: dict(zip(("first_s", "epoch_s"), _epoch_seconds(
-                    spec, params, X, Y, batch, epochs))))
+                row[variant] = _guarded(functools.partial(_epoch_row, spec, params, X, Y, batch,
+                                                          epochs))
             finally:
                 _patched(numba_cuda, **old)
                 _patched(_cuda_gemm, **old_gemm)

@@ -4,7 +4,7 @@ Every trainer has the same small interface, shared with :mod:`fastnn.bench.fastn
 
 ``unavailable() -> str | None`` (classmethod)
     Why it cannot run here (e.g. ``"torch not installed"``), or ``None``.
-``Trainer(workload, X, y, weights, threads)``
+``Peer(workload, X, y, weights, threads)``
     Builds the network ``workload.sizes`` from ``weights`` ``[(W (fan_in, fan_out), b), ...]``
     float32, with plain SGD at ``workload.lr``; ``X`` float32 (n, n_in), ``y`` int64 (n,).
 ``epochs(k)``

@@ -67,7 +67,8 @@ def sweep_lines(results, group, xlabel, path):
     if peak:
         ax_flops.axhline(peak, color="gray", ls="--", lw=1, label="float32 GEMM peak")
     from matplotlib.ticker import ScalarFormatter
-    for ax, ylabel in ((ax_rate, "training samples/s (median)"), (ax_flops, "GFLOP/s (6·Σ in·out per sample)")):
+    for ax, ylabel in ((ax_rate, "training samples/s (median)"),
+                       (ax_flops, "GFLOP/s (6·Σ in·out per sample)")):
         ax.set_xscale("log", base=2)
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.set_yscale("log")

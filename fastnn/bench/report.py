@@ -70,10 +70,12 @@ def _machine_lines(results):
         (f"- Threads: {s['threads']} for every implementation (pools in the machine probe: {pools or '?'})"
          if s["threads"] else f"- Threads: every library's own default (fastnn 'auto'; pools in the "
                               f"machine probe: {pools or '?'})"),
-        f"- Float32 GEMM peak (NumPy, same threads): **{gemm.get('peak_gflops', 0):.0f} GFLOP/s** ({by_size})",
+        f"- Float32 GEMM peak (NumPy, same threads): **{gemm.get('peak_gflops', 0):.0f} GFLOP/s** "
+        f"({by_size})",
         f"- Versions: {v}",
         f"- Run: mode `{s['mode']}`, {s['repeats']} repeats of >= {s['min_repeat_s']} s each, "
-        f"created {results['created']}, took {results['elapsed_s']:.0f} s, command `{' '.join(results['argv'])}`",
+        f"created {results['created']}, took {results['elapsed_s']:.0f} s, "
+        f"command `{' '.join(results['argv'])}`",
         f"- Load average at start / end: {load.get('start')} / {load.get('end')}",
     ]
 
@@ -118,7 +120,8 @@ def _main_section(results):
         needed = wl.get("needed_flop_per_sample")
         lines += [f"### {name}: {wl['label']}; {wl['flop_per_sample']:,} FLOP/sample (6·Σ), "
                   f"{needed:,} needed" if needed else f"### {name}: {wl['label']}", ""]
-        lines += _table(["impl", "samples/s (median)", "min–max", f"× {baseline(results)}", "GFLOP/s", "% GEMM peak",
+        lines += _table(["impl", "samples/s (median)", "min–max", f"× {baseline(results)}", "GFLOP/s",
+                         "% GEMM peak",
                          "% peak (needed)", "first epoch s", "compile s (est)", "check loss / acc",
                          "others' CPU", "threads"], rows)
         lines.append("")
@@ -219,7 +222,8 @@ def _sweep_section(results, group, title):
         cells = [results["workloads"][n]["x"]]
         for impl in impls:
             r = idx.get((impl, n))
-            cells.append(f"{fmt_rate(_rate(r))} ({r['gflops']:.3g} GF/s)" if _rate(r) else (r or {}).get("status", "–"))
+            cells.append(f"{fmt_rate(_rate(r))} ({r['gflops']:.3g} GF/s)" if _rate(r)
+                         else (r or {}).get("status", "–"))
         rows.append(cells)
     wl = results["workloads"][names[0]]
     sizes = ["w" if group == "width" and i not in (0, len(wl["sizes"]) - 1) else str(n)
@@ -241,7 +245,8 @@ def summary(results):
             rate, base = _rate(idx.get((impl, n))), _rate(idx.get((baseline(results), n)))
             cells.append("–" if rate is None else fmt_rate(rate) + (f" ({rate / base:.3g}×)" if base else ""))
         rows.append(cells)
-    return "\n".join(_table([f"samples/s (× {baseline(results)})"] + names, rows) + [""] + _targets_section(results)
+    return "\n".join(_table([f"samples/s (× {baseline(results)})"] + names, rows) + [""]
+                     + _targets_section(results)
                      + _gpu_targets_section(results))
 
 

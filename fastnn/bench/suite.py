@@ -13,10 +13,10 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 
 from . import fastnn_runner
-from .workloads import FULL_BATCHES, FULL_WIDTHS, MAIN, batch_sweep, width_sweep
-from .registry import GPU_ONLY, default_impls, implementation, library
 from .launch import PACKAGE_ROOT, run_worker
 from .measure import first_call_times, quickstart_times
+from .registry import GPU_ONLY, default_impls, implementation, library
+from .workloads import FULL_BATCHES, FULL_WIDTHS, MAIN, batch_sweep, width_sweep
 
 SCHEMA = "fastnn-bench/1"
 
@@ -121,7 +121,8 @@ def run_suite(settings, argv=(), on_progress=None):
 def _results(settings, argv, machine, defined, rows, compile_rows, start, load_start):
     """The JSON-ready results dict of the rows measured so far."""
     return {
-        "schema": SCHEMA, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "schema": SCHEMA,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "argv": list(argv), "settings": _jsonable(asdict(settings)), "machine": machine,
         "workloads": {wl.name: {**wl.to_dict(), "label": wl.label, "flop_per_sample": wl.flop_per_sample,
                                 "needed_flop_per_sample": wl.needed_flop_per_sample}

@@ -62,7 +62,7 @@ class Workload:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Workload":
+    def from_dict(cls, d: dict) -> Workload:
         """Inverse of :meth:`to_dict`."""
         return cls(**{**d, "sizes": tuple(d["sizes"])})
 

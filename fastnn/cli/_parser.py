@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import _spec as S
-from .. import backends, datasets, optim
-
-OPTIMIZERS = sorted(optim.OPTIMIZERS) + ["momentum", "nesterov"]
-LOSSES = ["mse", "binary_cross_entropy", "softmax_cross_entropy", "hinge"]
+from .. import activations, backends, datasets, losses, optim
 
 
 def positive_int(text):
@@ -90,15 +86,20 @@ def _train_parser(sub):
                    help="auto: text or few integer values is classification (default auto)")
     p.add_argument("--hidden", type=hidden_sizes, default=(16, 16),
                    help="hidden layer widths, e.g. 16,16; 'none' for a linear model (default 16,16)")
-    p.add_argument("--activation", choices=sorted(S.ACTIVATIONS), default="tanh")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--activation", choices=sorted(activations.NAMES), default="tanh")
+    p.add_argument("--optimizer", choices=list(optim.REGISTRY), default="adam")
     p.add_argument("--lr", type=positive_float, default=0.01, help="learning rate (default 0.01)")
     p.add_argument("--epochs", type=positive_int, default=300)
     p.add_argument("--batch-size", type=positive_int, default=32)
-    p.add_argument("--loss", choices=LOSSES, help="default: softmax_cross_entropy or mse")
+    p.add_argument("--loss", choices=[loss.name for loss in losses.REGISTRY],
+                   help=f"default: {losses.default_for('multiclass').name} or "
+                        f"{losses.default_for('regression').name}")
     p.add_argument("--backend", type=backend_name, default=None, help="default: fastest available")
     p.add_argument("--noise", type=non_negative_float, help="dataset noise (default: typical)")
     p.add_argument("--n-samples", type=positive_int, default=500, help="generated rows (default 500)")
+    p.add_argument("--mnist-path", help="folder with the MNIST IDX files (default: $FASTNN_DATA, "
+                                        "~/.cache/fastnn/mnist, then ../shared/data/mnist beside "
+                                        "a fastnn checkout)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--test-size", type=test_fraction, default=0.2,
                    help="held-out fraction (default 0.2; 0 for none)")

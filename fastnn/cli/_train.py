@@ -10,14 +10,15 @@ import os
 
 import numpy as np
 
-from .. import datasets, optim, preprocessing
+from .. import datasets, losses, optim, preprocessing
+from ..callbacks import EpochTimer
 from ..layers import Dense
 from ..model import DivergenceError, Sequential
 from . import _paths, _sidecar, _table
 from ._errors import CLIError
-from ._timing import EpochTimer
 
-DEFAULT_LOSS = {"classification": "softmax_cross_entropy", "regression": "mse"}
+DEFAULT_LOSS = {"classification": losses.default_for("multiclass").name,
+                "regression": losses.default_for("regression").name}
 BINARY_ONLY = ("binary_cross_entropy", "hinge")
 # Training memory per parameter: the float64 initial draw and the float32 weights, optimizer
 # state (two rows), gradient and kept snapshot.
@@ -41,6 +42,8 @@ def load_dataset(args):
     kwargs = {} if entry.typical_noise is None else {
         "n_samples": args.n_samples, "noise": entry.typical_noise if args.noise is None else args.noise,
         "seed": args.seed}
+    if args.dataset == "mnist" and getattr(args, "mnist_path", None):
+        kwargs["path"] = args.mnist_path
     try:
         X, y = datasets.get(args.dataset, **kwargs)
     except (ImportError, OSError, ValueError) as exc:

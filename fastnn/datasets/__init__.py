@@ -10,7 +10,8 @@ for a given ``seed`` and return shuffled rows:
 - regression (float targets of shape ``(n,)``): :func:`sine`, :func:`complex_curve`,
   :func:`plane`, :func:`gaussian_bumps`, :func:`house_prices`.
 
-Real data: :func:`load_mnist` (official IDX gzip files, never downloaded), and
+Real data: :func:`load_mnist` (official IDX gzip files, never downloaded; found by
+:func:`mnist_search_dirs`), and
 :func:`load_digits` / :func:`load_iris` (bundled with scikit-learn, imported lazily).
 
 By name, for GUIs and command lines: :func:`names`, :func:`info`, :func:`get` and the
@@ -26,19 +27,25 @@ Examples
 """
 
 from ._bundled import load_digits, load_iris
-from ._classification2d import (circles, gaussians, linear, moons, spiral, spiral_k,
-                                three_class, xor)
+from ._classification2d import circles, gaussians, linear, moons, spiral, spiral_k, three_class, xor
 from ._errors import ChecksumError, CorruptDataError, DataFileNotFoundError
-from ._mnist import MNIST_MD5, load_mnist, mnist_search_dirs
+from ._mnist import MNIST_MD5, checkout_data_dirs, load_mnist, mnist_search_dirs
 from ._registry import DATASETS, DatasetInfo, get, info, names
-from ._regression import (HOUSE_FEATURES, complex_curve, complex_curve_formula,
-                          gaussian_bumps, gaussian_bumps_formula, house_prices, plane,
-                          sine)
+from ._regression import (
+    HOUSE_FEATURES,
+    complex_curve,
+    complex_curve_formula,
+    gaussian_bumps,
+    gaussian_bumps_formula,
+    house_prices,
+    plane,
+    sine,
+)
 
 __all__ = [
     "DATASETS", "HOUSE_FEATURES", "MNIST_MD5",
     "ChecksumError", "CorruptDataError", "DataFileNotFoundError", "DatasetInfo",
-    "circles", "complex_curve", "complex_curve_formula", "gaussian_bumps",
+    "checkout_data_dirs", "circles", "complex_curve", "complex_curve_formula", "gaussian_bumps",
     "gaussian_bumps_formula", "gaussians", "get", "house_prices", "info", "linear",
     "load_digits", "load_iris", "load_mnist", "mnist_search_dirs", "moons", "names",
     "plane", "sine", "spiral", "spiral_k", "three_class", "xor",

@@ -10,6 +10,9 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .._validation import check_float_dtype as check_dtype
+from .._validation import check_positive_int, make_rng
+
 COMMON_PARAMS = """\
 n_samples : int, default={n_samples}
         Number of rows to generate; a positive integer.
@@ -69,44 +72,16 @@ def setup(n_samples, noise, seed, dtype, n_classes=None):
 
 def check_n_samples(n_samples):
     """Return ``n_samples`` as an int, or raise ValueError if it is not a positive int."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-    return int(n_samples)
+    return check_positive_int(n_samples, "n_samples")
 
 
 def check_noise(noise):
     """Return ``noise`` as a float, or raise ValueError if it is not a finite number >= 0."""
-    if isinstance(noise, bool) or not isinstance(noise, Real) or not np.isfinite(noise):
+    if isinstance(noise, bool) or not isinstance(noise, Real) or not np.isfinite(float(noise)):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     if noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {noise}; use 0 for none")
     return float(noise)
-
-
-def make_rng(seed):
-    """Return ``numpy.random.default_rng(seed)`` after checking that ``seed`` is usable."""
-    if isinstance(seed, np.random.Generator) or seed is None:
-        return np.random.default_rng(seed)
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise ValueError(
-            f"seed must be None, a non-negative integer or a numpy.random.Generator, "
-            f"got {seed!r}"
-        )
-    return np.random.default_rng(int(seed))
-
-
-def check_dtype(dtype):
-    """Return ``numpy.dtype(dtype)``, or raise ValueError if it is not a floating type."""
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved is None or resolved.kind != "f":
-        raise ValueError(
-            f"dtype must be a floating type such as numpy.float32 or numpy.float64, "
-            f"got {dtype!r}"
-        )
-    return resolved
 
 
 def check_n_classes(n_classes, n_samples):

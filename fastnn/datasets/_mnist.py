@@ -1,12 +1,15 @@
 """Load MNIST from the official IDX gzip files: find them, check them, decode them.
 
 fastnn never downloads.  :func:`load_mnist` looks for the files in ``path``, else in
-``$FASTNN_DATA`` and ``$FASTNN_DATA/mnist``, else in ``~/.cache/fastnn/mnist``, and
-checks each one (gzip stream, IDX header, sizes, label range, MD5) before use.
+``$FASTNN_DATA`` and ``$FASTNN_DATA/mnist``, else in ``~/.cache/fastnn/mnist``, else in the
+``../shared/data/mnist`` folder beside a fastnn checkout (:func:`mnist_search_dirs`), and checks
+each one (gzip stream, IDX header, sizes, label range, MD5) before use.  The app, the command
+line and the benchmarks all find MNIST through this one lookup.
 """
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +46,10 @@ def mnist_search_dirs(path=None):
     Returns
     -------
     list of pathlib.Path
-        ``[path]``, or ``[$FASTNN_DATA, $FASTNN_DATA/mnist, ~/.cache/fastnn/mnist]``
-        (the first two only when ``FASTNN_DATA`` is set and not empty).
+        ``[path]``, or ``$FASTNN_DATA`` and ``$FASTNN_DATA/mnist`` (when ``FASTNN_DATA`` is set
+        and not empty), then the user cache ``~/.cache/fastnn/mnist``, then
+        ``<checkout>/../shared/data/mnist`` for each fastnn checkout in reach
+        (:func:`checkout_data_dirs`).
     """
     if path is not None:
         folder = Path(path).expanduser()
@@ -59,7 +64,34 @@ def mnist_search_dirs(path=None):
     if env:
         dirs += [Path(env).expanduser(), Path(env).expanduser() / "mnist"]
     dirs.append(Path.home() / ".cache" / "fastnn" / "mnist")
+    dirs += [d for d in checkout_data_dirs() if d not in dirs]
     return dirs
+
+
+def checkout_data_dirs():
+    """``<checkout>/../shared/data/mnist`` for each fastnn source checkout in reach.
+
+    A checkout is a folder holding ``pyproject.toml`` and ``fastnn/__init__.py``.  Three are
+    looked for: the one this package was imported from (an editable install, a run from the
+    source tree), the one holding the active virtual environment (``.venv`` inside a checkout,
+    the package installed into it) and the one the current folder is in.  An installed package
+    far from any checkout has none, so nothing under ``site-packages`` is ever searched.
+    """
+    candidates = [Path(__file__).resolve().parents[2], Path(sys.prefix).resolve().parent]
+    try:
+        here = Path.cwd().resolve()
+        candidates += [here, *here.parents]
+    except OSError:            # the current folder was deleted
+        pass
+    roots = []
+    for folder in candidates:
+        if folder not in roots and _is_checkout(folder):
+            roots.append(folder)
+    return [root.parent / "shared" / "data" / "mnist" for root in roots]
+
+
+def _is_checkout(folder):
+    return (folder / "pyproject.toml").is_file() and (folder / "fastnn" / "__init__.py").is_file()
 
 
 def _locate(names, dirs):
@@ -135,7 +167,8 @@ def load_mnist(path=None, kind="t10k", flatten=True, normalize=True, dtype=np.fl
     ----------
     path : str, os.PathLike or None, default=None
         Folder holding the files.  ``None`` searches ``$FASTNN_DATA``,
-        ``$FASTNN_DATA/mnist`` and ``~/.cache/fastnn/mnist`` (:func:`mnist_search_dirs`).
+        ``$FASTNN_DATA/mnist``, ``~/.cache/fastnn/mnist`` and a checkout's
+        ``../shared/data/mnist`` (:func:`mnist_search_dirs`).
     kind : {"t10k", "train", "all"}, default="t10k"
         The 10,000 test digits, the 60,000 training digits, or both (train first).
     flatten : bool, default=True

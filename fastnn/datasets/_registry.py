@@ -2,11 +2,13 @@
 
 import difflib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Optional
 
-from . import _bundled, _classification2d as c2d, _mnist, _regression as reg
+from . import _bundled, _mnist
+from . import _classification2d as c2d
+from . import _regression as reg
 
 KINDS = ("classification", "regression")
 _XY = ("x1", "x2")
@@ -40,11 +42,11 @@ class DatasetInfo:
     name: str
     kind: str
     n_features: int
-    n_classes: Optional[int]
+    n_classes: int | None
     description: str
     make: Callable
-    feature_names: Optional[tuple] = None
-    typical_noise: Optional[float] = None
+    feature_names: tuple | None = None
+    typical_noise: float | None = None
 
 
 _ENTRIES = (

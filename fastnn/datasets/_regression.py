@@ -106,7 +106,7 @@ def _check_plane_args(coef, intercept):
     if arr is None or arr.shape != (2,) or not np.all(np.isfinite(arr)):
         raise ValueError(f"coef must be two finite numbers (w1, w2), got {coef!r}")
     if isinstance(intercept, bool) or not isinstance(intercept, Real) \
-            or not np.isfinite(intercept):
+            or not np.isfinite(float(intercept)):
         raise ValueError(f"intercept must be a finite number, got {intercept!r}")
     return arr, float(intercept)
 

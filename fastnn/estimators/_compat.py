@@ -8,16 +8,25 @@ behaviour for everyday use.  This is the only module that looks for scikit-learn
 """
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-    from sklearn.exceptions import ConvergenceWarning, NotFittedError
+    from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted, validate_data
     HAVE_SKLEARN = True
 except ImportError:     # scikit-learn missing, or older than 1.6 (no validate_data)
-    from ._fallback import (BaseEstimator, ClassifierMixin, ConvergenceWarning, NotFittedError,
-                            RegressorMixin, check_classification_targets, check_is_fitted,
-                            validate_data)
+    from ._fallback import (
+        BaseEstimator,
+        ClassifierMixin,
+        ConvergenceWarning,
+        DataConversionWarning,
+        NotFittedError,
+        RegressorMixin,
+        check_classification_targets,
+        check_is_fitted,
+        validate_data,
+    )
     HAVE_SKLEARN = False
 
 __all__ = ["BaseEstimator", "ClassifierMixin", "RegressorMixin", "ConvergenceWarning",
-           "NotFittedError", "check_classification_targets", "check_is_fitted", "validate_data",
+           "DataConversionWarning", "NotFittedError", "check_classification_targets",
+           "check_is_fitted", "validate_data",
            "HAVE_SKLEARN"]

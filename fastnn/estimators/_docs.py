@@ -2,14 +2,16 @@
 :func:`document`)."""
 
 TRAINING = """\
-solver : {"adam", "sgd", "adagrad", "rmsprop"}
+solver : {"adam", "sgd", "adagrad", "rmsprop", "lbfgs"}
         Optimizer: :class:`fastnn.optim.Adam` (``beta_1``, ``beta_2``, ``epsilon``),
         :class:`~fastnn.optim.SGD` (``momentum``, ``nesterovs_momentum``),
         :class:`~fastnn.optim.AdaGrad` or :class:`~fastnn.optim.RMSProp` (decay 0.99; both use
-        ``epsilon``).  sklearn's ``"lbfgs"`` is not offered.
+        ``epsilon``), or ``"lbfgs"``: SciPy's L-BFGS-B on the whole data set with the back
+        end's fused loss and gradient (``max_iter``, ``max_fun``, ``tol``; no ``partial_fit``,
+        ``batch_size`` or ``early_stopping``).
     batch_size : int or "auto"
         Rows per mini-batch; ``"auto"`` is ``min(200, n_samples)``.  Larger than the data is
-        clipped to the full batch (with a warning).
+        clipped to the full batch (with a warning); ignored, with a warning, by ``"lbfgs"``.
     learning_rate : {"constant", "invscaling", "adaptive"}
         Schedule, for ``solver="sgd"`` only (as in sklearn): ``invscaling`` uses
         ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples seen before the
@@ -20,13 +22,16 @@ solver : {"adam", "sgd", "adagrad", "rmsprop"}
     power_t : float
         Exponent of ``invscaling``.
     max_iter : int
-        Epochs (passes over the data) per ``fit``.
+        Epochs (passes over the data) per ``fit``; for ``"lbfgs"`` its iterations.
+    max_fun : int
+        ``"lbfgs"`` only: most loss-and-gradient evaluations per ``fit``.
     shuffle : bool
         Draw a new sample order every epoch.
     random_state : int, RandomState, Generator or None
         Seeds the weight initialisation, the shuffling and the early-stopping split.
     tol : float
-        Smallest improvement of the loss (or validation score) that counts.
+        Smallest improvement of the loss (or validation score) that counts; for ``"lbfgs"``
+        the gradient norm (``gtol``) at which it stops.
     verbose : bool or int
         Show fastnn's progress bar (loss, accuracy, epochs/s) on stderr.
     warm_start : bool
@@ -46,15 +51,18 @@ solver : {"adam", "sgd", "adagrad", "rmsprop"}
         Adam's moment decay rates.
     epsilon : float
         Adam's, AdaGrad's and RMSProp's denominator guard.
-    n_iter_no_change : int
-        Epochs without improvement (of more than ``tol``) before stopping.
+    n_iter_no_change : int or numpy.inf
+        Epochs without improvement (of more than ``tol``) before stopping; ``numpy.inf``
+        never stops early.
     backend : str or None
         fastnn back end (``"numba"``, ``"cython"``, ``"cuda"``, ``"numpy"``, ``"auto"``);
         None reads ``$FASTNN_BACKEND`` and then picks the fastest available."""
 
 HISTORY = """\
-loss_curve_ : list of float
-        Mean training loss (with the penalty) of every epoch.
+loss_ : float
+        The training loss (with the penalty) at the end of the last ``fit``.
+    loss_curve_ : list of float
+        Mean training loss (with the penalty) of every epoch (stochastic solvers).
     best_loss_ : float or None
         Smallest training loss seen; None with ``early_stopping`` (see
         ``best_validation_score_``).
@@ -63,9 +71,10 @@ loss_curve_ : list of float
     best_validation_score_ : float or None
         Best validation score with ``early_stopping``, else None.
     n_iter_ : int
-        Epochs run (``fit`` with ``warm_start`` and ``partial_fit`` keep counting).
+        Epochs (or L-BFGS-B iterations) of the last ``fit`` or ``partial_fit`` call, as in
+        sklearn; ``loss_curve_`` keeps every epoch.
     t_ : int
-        Training samples seen.
+        Training samples seen by the stochastic solvers.
     n_features_in_ : int
         Columns of ``X`` seen in ``fit``.
     model_ : fastnn.Sequential

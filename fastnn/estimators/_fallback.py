@@ -8,6 +8,8 @@ checks with scikit-learn's messages, and ``NotFittedError`` before ``fit``.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -65,6 +67,7 @@ class ClassifierMixin:
     """``score`` is the accuracy of ``predict``."""
 
     _estimator_type = "classifier"
+    predict: Callable[..., Any]
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against ``y`` (optionally weighted)."""
@@ -75,6 +78,7 @@ class RegressorMixin:
     """``score`` is the coefficient of determination R² of ``predict`` (averaged over outputs)."""
 
     _estimator_type = "regressor"
+    predict: Callable[..., Any]
 
     def score(self, X, y, sample_weight=None):
         """R² of ``predict(X)`` against ``y``, averaged uniformly over the outputs."""
@@ -96,7 +100,29 @@ def check_classification_targets(y):
                          "with continuous values.")
 
 
-def _check_array(X, name, dtype, ensure_2d=True):
+def _check_sparse(X, name, dtype, accept_sparse):
+    """A scipy.sparse ``X`` in one of the ``accept_sparse`` formats (others are converted to the
+    first), of a dtype in ``dtype``, finite and non-empty."""
+    if not accept_sparse:
+        raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use "
+                        f"'.toarray()' to convert to a dense numpy array.")
+    if X.format not in accept_sparse:
+        X = X.asformat(accept_sparse[0])
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers, got a sparse {name} of dtype {X.dtype}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"Found array with shape {X.shape} while a minimum of 1 is required "
+                         f"in {name}.")
+    if dtype is not None and X.dtype not in dtype:
+        X = X.astype(dtype[0])
+    if not np.isfinite(X.data).all():
+        raise ValueError(f"Input {name} contains NaN or infinity.")
+    return X
+
+
+def _check_array(X, name, dtype, ensure_2d=True, accept_sparse=None):
+    if hasattr(X, "tocsr"):             # scipy.sparse
+        return _check_sparse(X, name, dtype, accept_sparse)
     arr = np.asarray(X)
     if arr.dtype.kind == "c":
         raise ValueError(f"Complex data not supported in {name}")
@@ -124,12 +150,13 @@ def _check_array(X, name, dtype, ensure_2d=True):
 
 
 def validate_data(estimator, X, y="no_validation", reset=True, dtype=None, y_numeric=False,
-                  multi_output=False):
+                  multi_output=False, accept_sparse=None):
     """Check ``X`` (and ``y``) the way scikit-learn's ``validate_data`` does for these estimators.
 
-    ``reset=True`` records ``n_features_in_``; ``reset=False`` checks ``X`` against it.
+    ``reset=True`` records ``n_features_in_``; ``reset=False`` checks ``X`` against it.  A
+    scipy.sparse ``X`` is accepted in the formats ``accept_sparse`` lists.
     """
-    X = _check_array(X, "X", dtype)
+    X = _check_array(X, "X", dtype, accept_sparse=accept_sparse)
     if reset:
         estimator.n_features_in_ = X.shape[1]
     elif X.shape[1] != estimator.n_features_in_:
@@ -149,7 +176,7 @@ def validate_data(estimator, X, y="no_validation", reset=True, dtype=None, y_num
             y = y.ravel()
         elif y.ndim != 1:
             raise ValueError(f"y should be a 1d array, got an array of shape {y.shape} instead.")
-    if len(y) != len(X):
+    if len(y) != X.shape[0]:
         raise ValueError(f"Found input variables with inconsistent numbers of samples: "
-                         f"[{len(X)}, {len(y)}]")
+                         f"[{X.shape[0]}, {len(y)}]")
     return X, y

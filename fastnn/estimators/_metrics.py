@@ -23,5 +23,9 @@ def r2_score(y_true, y_pred, sample_weight=None):
 
 
 def accuracy(y_true, y_pred, sample_weight=None):
-    """Share of equal labels (optionally weighted)."""
-    return float(np.average(np.asarray(y_true) == np.asarray(y_pred), weights=sample_weight))
+    """Share of equal labels (optionally weighted); for 2-D (multilabel) rows, the share of rows
+    with every label right (scikit-learn's subset accuracy)."""
+    equal = np.asarray(y_true) == np.asarray(y_pred)
+    if equal.ndim == 2:
+        equal = equal.all(axis=1)
+    return float(np.average(equal, weights=sample_weight))

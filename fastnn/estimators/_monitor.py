@@ -26,11 +26,11 @@ class Monitor(Callback):
     Parameters
     ----------
     estimator : fastnn estimator
-        Owner of the bookkeeping attributes; its ``_validation_score(X, y)`` scores the model.
+        Owner of the bookkeeping attributes; its ``_validation_score(X, Y, w)`` scores the model.
     n_samples : int
         Training rows per epoch (``t_`` grows by this much).
-    validation : (X_val, y_val) or None
-        Held-out rows for early stopping.
+    validation : (X_val, Y_val, w_val) or None
+        Held-out rows (and their sample weights, or None) for early stopping.
     incremental : bool
         ``partial_fit``: record only, never stop.
     """

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import GradientEstimator
+from ._base import SPARSE_FORMATS, GradientEstimator, stochastic_only
 from ._compat import RegressorMixin, validate_data
 from ._docs import document
 from ._metrics import r2_score
@@ -14,8 +14,8 @@ class BaseRegressor(RegressorMixin, GradientEstimator):
     """Float targets, one or several outputs, trained with the (half) mean squared error."""
 
     def _validate_xy(self, X, y, reset):
-        return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32),
-                             y_numeric=True, multi_output=True)
+        return validate_data(self, X, y, reset=reset, accept_sparse=SPARSE_FORMATS,
+                             dtype=(np.float64, np.float32), y_numeric=True, multi_output=True)
 
     def _encode_targets(self, y, fresh, incremental, classes):
         Y = y.reshape(len(y), -1)
@@ -24,8 +24,8 @@ class BaseRegressor(RegressorMixin, GradientEstimator):
                              f"with {self.n_outputs_}; fit again with warm_start=False")
         return Y, Y.shape[1], "mse"
 
-    def _validation_score(self, X, Y):
-        return r2_score(Y, self.model_.predict(X))
+    def _validation_score(self, X, Y, weights=None):
+        return r2_score(Y, self.model_.predict(X), weights)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -50,13 +50,15 @@ class MLPRegressor(MLPLayers, BaseRegressor):
         Hidden-layer activation: ``identity``, ``logistic``, ``tanh``, ``relu`` or fastnn's
         ``leaky_relu``, ``elu``, ``prelu``.
     alpha : float
-        L2 penalty, exactly sklearn's: ``alpha / (2 * batch) * sum ||W||²`` per batch.
+        L2 penalty, exactly sklearn's: ``alpha/2 * sum ||W||²`` divided by each batch's weight
+        sum (its row count without ``sample_weight``).
     {training}
 
     Attributes
     ----------
     coefs_, intercepts_ : list of ndarray
-        Copies of each layer's weights (n_in, n_out) and biases.
+        Each layer's weights (n_in, n_out) and biases, as views of the network's weights
+        (writing into them, or assigning new arrays of the same shapes, changes predictions).
     n_layers_ : int
         Layers including input and output.
     n_outputs_ : int
@@ -70,38 +72,31 @@ class MLPRegressor(MLPLayers, BaseRegressor):
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, backend=None):
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 backend=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.solver = solver
         self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.backend = backend
+        super().__init__(solver=solver, batch_size=batch_size,
+                         learning_rate=learning_rate,
+                         learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state,
+                         tol=tol, verbose=verbose, warm_start=warm_start,
+                         momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+                         early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1,
+                         beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, backend=backend)
 
-    def fit(self, X, y):
-        """Train on ``X`` (n_samples, n_features) and ``y`` (n_samples,) or (n_samples, n_outputs)."""
-        return self._fit(X, y)
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X`` (n_samples, n_features; dense or scipy.sparse), ``y`` (n_samples,) or
+        (n_samples, n_outputs) and optional non-negative ``sample_weight`` (n_samples,)."""
+        return self._fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y):
+    @stochastic_only
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``, continuing from the current weights and optimizer state."""
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
         """Predictions, shape (n_samples,) for one output, else (n_samples, n_outputs)."""

@@ -22,6 +22,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.utils import _safe_indexing
+from sklearn.utils._metadata_requests import _routing_enabled
 from sklearn.utils._param_validation import Interval
 
 from . import _population_search as PS
@@ -33,15 +34,21 @@ class _PopulationSearch:
     """The ``fit`` shared by both searches (a mixin before the sklearn class)."""
 
     def fit(self, X, y=None, **params):
-        """Run the search; ``params`` may hold ``groups`` for group-aware splitters.
+        """Run the search; ``params`` may hold ``groups`` for group-aware splitters and
+        ``sample_weight`` (one weight per row of ``X``: as in scikit-learn's search, each fold's
+        ``fit`` and the refit get their rows' weights, and so do the scorers where this
+        scikit-learn passes them on).
 
-        fastnn networks train as populations (see the module docstring); other estimators and
-        any other ``fit`` parameter go to scikit-learn's own search.
+        fastnn networks train as populations (see the module docstring); other estimators, any
+        other ``fit`` parameter, and metadata routing (``sklearn.set_config(
+        enable_metadata_routing=True)``) go to scikit-learn's own search.
         """
         groups = params.pop("groups", None)
-        if params or not PS.trains_as_member(self.estimator):
-            if groups is not None:
-                params["groups"] = groups
+        sample_weight = params.pop("sample_weight", None)
+        if params or not PS.searches_as_population(self.estimator) or _routing_enabled():
+            for name, value in (("groups", groups), ("sample_weight", sample_weight)):
+                if value is not None:
+                    params[name] = value
             return super().fit(X, y, **params)
         self._validate_params()
         scorers, refit_metric = self._scorers()
@@ -55,12 +62,14 @@ class _PopulationSearch:
         if self.verbose > 0:
             print(f"Fitting {len(splits)} folds for each of {len(candidates)} candidates, "
                   f"totalling {len(splits) * len(candidates)} fits (as populations)")
-        fits = PS.fit_all(self.estimator, candidates, splits, X, y, self.client, self.n_workers)
-        out = [self._score(fit, scorers, X, y, train, test) for row in fits
+        fits = PS.fit_all(self.estimator, candidates, splits, X, y, sample_weight, self.client,
+                          self.n_workers)
+        score_weight = self._score_weights(sample_weight)
+        out = [self._score(fit, scorers, X, y, train, test, score_weight) for row in fits
                for fit, (train, test) in zip(row, splits)]
         self._warn_failures(out)
         results = self._format_results(candidates, len(splits), out)
-        self._finish(results, candidates, refit_metric, X, y)
+        self._finish(results, candidates, refit_metric, X, y, sample_weight)
         return self
 
     def _scorers(self):
@@ -74,8 +83,18 @@ class _PopulationSearch:
         self.scorer_ = scorers
         return scorers, refit_metric
 
-    def _score(self, fit, scorers, X, y, train, test):
-        """One entry of sklearn's ``_fit_and_score`` output for a trained :class:`PS.Fit`."""
+    def _score_weights(self, sample_weight):
+        """The weights scikit-learn's search gives its scorers: ``sample_weight`` where it
+        forwards them (versions with ``_check_scorers_accept_sample_weight``, scorers that take
+        them), else None."""
+        accepts = getattr(self, "_check_scorers_accept_sample_weight", None)
+        if sample_weight is None or accepts is None or not accepts():
+            return None
+        return sample_weight
+
+    def _score(self, fit, scorers, X, y, train, test, sample_weight=None):
+        """One entry of sklearn's ``_fit_and_score`` output for a trained :class:`PS.Fit`
+        (``sample_weight``: the scorers' weights over every row of ``X``, or None)."""
         entry = {"fit_time": fit.fit_time, "fit_error": None, "n_test_samples": len(test)}
         start = time.perf_counter()
         if fit.error is not None:
@@ -85,13 +104,18 @@ class _PopulationSearch:
             score = self._error_scores(scorers)
             entry["test_scores"], entry["train_scores"] = score, score
         else:
-            Xt, yt = _safe_indexing(X, test), _safe_indexing(y, test)
-            entry["test_scores"] = scorers(fit.estimator, Xt, yt)
+            entry["test_scores"] = self._scored(scorers, fit.estimator, X, y, test, sample_weight)
             if self.return_train_score:
-                entry["train_scores"] = scorers(fit.estimator, _safe_indexing(X, train),
-                                                _safe_indexing(y, train))
+                entry["train_scores"] = self._scored(scorers, fit.estimator, X, y, train,
+                                                     sample_weight)
         entry["score_time"] = time.perf_counter() - start
         return entry
+
+    @staticmethod
+    def _scored(scorers, estimator, X, y, rows, sample_weight):
+        kwargs = {} if sample_weight is None else \
+            {"sample_weight": _safe_indexing(sample_weight, rows)}
+        return scorers(estimator, _safe_indexing(X, rows), _safe_indexing(y, rows), **kwargs)
 
     def _error_scores(self, scorers):
         if self.multimetric_:
@@ -106,7 +130,7 @@ class _PopulationSearch:
                           f"{self.error_score}.\nThe first failure: {failed[0]}",
                           FitFailedWarning, stacklevel=3)
 
-    def _finish(self, results, candidates, refit_metric, X, y):
+    def _finish(self, results, candidates, refit_metric, X, y, sample_weight=None):
         """sklearn's fitted attributes from ``results``, then the refit."""
         if self.refit or not self.multimetric_:
             self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
@@ -116,7 +140,7 @@ class _PopulationSearch:
         if self.refit:
             self.best_estimator_ = clone(clone(self.estimator).set_params(**self.best_params_))
             start = time.perf_counter()
-            self.best_estimator_.fit(X, y)
+            self.best_estimator_.fit(X, y, sample_weight=sample_weight)
             self.refit_time_ = time.perf_counter() - start
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_

@@ -1,9 +1,10 @@
-"""Play / pause / step / reset buttons with the epoch counter and the epochs-per-second readout."""
+"""Play / pause / step / reset buttons, the speed control, the epoch counter and the rate."""
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStyle, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QStyle, QWidget
 
 from .. import texts
+from ..pacing import DEFAULT_SPEED, SPEEDS
 
 
 class Controls(QWidget):
@@ -13,6 +14,7 @@ class Controls(QWidget):
     sig_pause = Signal()
     sig_step = Signal()
     sig_reset = Signal(bool)     # True = same initial weights
+    sig_speed = Signal(str)      # a label of pacing.SPEEDS
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -33,16 +35,23 @@ class Controls(QWidget):
         font.setBold(True)
         self.epoch.setFont(font)
         self.rate = QLabel("")
-        self.rate.setMinimumWidth(120)
+        self.rate.setMinimumWidth(150)
+        self.speed = QComboBox()
+        for s in SPEEDS:
+            self.speed.addItem(s.label)
+        self.speed.setCurrentText(DEFAULT_SPEED.label)
+        self.speed.setToolTip(texts.TOOLTIPS["speed"])
         style = self.style()
         for button, icon in ((self.reset, QStyle.SP_BrowserReload),
                              (self.reset_same, QStyle.SP_MediaSkipBackward),
                              (self.play, QStyle.SP_MediaPlay),
                              (self.step, QStyle.SP_MediaSkipForward)):
             button.setIcon(style.standardIcon(icon))
-        for w in (self.reset, self.reset_same, self.play, self.step, self.epoch, self.rate):
+        for w in (self.reset, self.reset_same, self.play, self.step, QLabel("Speed"),
+                  self.speed, self.epoch, self.rate):
             lay.addWidget(w)
         lay.addStretch(1)
+        self.speed.currentTextChanged.connect(self.sig_speed)
         self.play.toggled.connect(self._play_toggled)
         self.step.clicked.connect(self.sig_step)
         self.reset.clicked.connect(lambda: self.sig_reset.emit(False))
@@ -65,7 +74,11 @@ class Controls(QWidget):
         self._show_play_state(running)
         self.play.blockSignals(False)
 
-    def set_epoch(self, epoch, rate=0.0):
-        """Update the epoch counter and the epochs/s readout."""
-        self.epoch.setText(f"Epoch {epoch:07,d}")
-        self.rate.setText(f"{rate:,.0f} epochs/s" if rate > 0 else "")
+    def set_epoch(self, epoch, rate=0.0, unit="epochs/s", batch=0, batches=1):
+        """Update the epoch counter (with the mini-batch of the epoch in progress, if any) and
+        the rate readout (``unit`` "epochs/s" or "batches/s")."""
+        text = f"Epoch {epoch:07,d}"
+        if batch:
+            text += f" · batch {batch}/{batches}"
+        self.epoch.setText(text)
+        self.rate.setText(f"{rate:,.{0 if rate >= 10 else 1}f} {unit}" if rate > 0 else "")

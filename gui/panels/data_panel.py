@@ -1,8 +1,20 @@
-"""Data controls: dataset picker, noise, train/test ratio, seed, features and custom points."""
+"""Data controls: problem type, dataset picker, noise, train/test ratio, seed, features and
+custom points."""
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QPushButton, QSlider, QSpinBox, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import data as data_mod
 from .. import features as feats
@@ -21,7 +33,7 @@ def _slider(lo, hi, step, value, tip):
 
 
 class DataPanel(QWidget):
-    """Emits a :class:`~gui.data.DataRequest` whenever new data is wanted."""
+    """Emits a :class:`~fastnn_gui.data.DataRequest` whenever new data is wanted."""
 
     sig_request = Signal(object)        # DataRequest
     sig_features = Signal(tuple)        # feature names switched on
@@ -36,9 +48,12 @@ class DataPanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         box = QGroupBox("Data")
         grid = QGridLayout(box)
+        self.problem_type = QComboBox()
+        for group in data_mod.GROUPS:
+            self.problem_type.addItem(group)
+        self.problem_type.setToolTip(texts.TOOLTIPS["problem_type"])
         self.combo = QComboBox()
-        for e in data_mod.CATALOG:
-            self.combo.addItem(f"{e.group}: {e.label}", e.label)
+        self._fill_datasets(data_mod.GROUPS[0])
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: #555;")
@@ -58,7 +73,8 @@ class DataPanel(QWidget):
         self.show_test.setToolTip(texts.TOOLTIPS["test_points"])
         self.discretize = QCheckBox("Discretize output")
         self.discretize.setToolTip(texts.TOOLTIPS["discretize"])
-        rows = [(QLabel("Dataset"), self.combo), (self.description,),
+        rows = [(QLabel("Problem type"), self.problem_type), (QLabel("Dataset"), self.combo),
+                (self.description,),
                 (QLabel("Samples"), self.samples), (self.noise_label, self.noise),
                 (self.ratio_label, self.ratio), (QLabel("Seed"), self.seed),
                 (self.regenerate,), (self.show_test, self.discretize)]
@@ -69,6 +85,7 @@ class DataPanel(QWidget):
         outer.addWidget(self._custom_box())
         outer.addWidget(self._feature_box())
         self.combo.currentIndexChanged.connect(self._dataset_changed)
+        self.problem_type.currentTextChanged.connect(self._type_changed)
         self.regenerate.clicked.connect(self.emit_request)
         self.noise.valueChanged.connect(self._labels)
         self.ratio.valueChanged.connect(self._labels)
@@ -100,11 +117,30 @@ class DataPanel(QWidget):
         self.feature_box = box
         return box
 
+    def _fill_datasets(self, group):
+        """List the datasets of one problem type."""
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for e in data_mod.CATALOG:
+            if e.group == group:
+                self.combo.addItem(e.label, e.label)
+        self.combo.blockSignals(False)
+
+    def _type_changed(self, group):
+        """A new problem type: its datasets, the first one loaded."""
+        self._fill_datasets(group)
+        self._dataset_changed()
+
     def _labels(self):
         self.noise_label.setText(f"Noise {self.noise.value()}")
         self.ratio_label.setText(f"Train {self.ratio.value()} %")
 
     def _dataset_changed(self):
+        self._show_entry()
+        self.emit_request()
+
+    def _show_entry(self):
+        """The description, sample count and enabled controls of the chosen dataset."""
         e = data_mod.entry(self.combo.currentData())
         self.description.setText(texts.describe(e.name))
         self.samples.blockSignals(True)
@@ -113,7 +149,6 @@ class DataPanel(QWidget):
         generated = e.name not in ("custom", "mnist")
         self.noise.setEnabled(generated)
         self.custom_box.setVisible(e.name == "custom")
-        self.emit_request()
 
     def request(self):
         """The :class:`DataRequest` described by the controls."""
@@ -156,6 +191,19 @@ class DataPanel(QWidget):
     def _feature_toggled(self):
         self.sig_features.emit(self.selected_features())
 
-    def select(self, label):
-        """Pick dataset ``label`` (as if chosen in the combo box)."""
+    def select(self, label, emit=True):
+        """Pick dataset ``label`` (as if chosen in the boxes; ``emit=False``: only show it)."""
+        group = data_mod.entry(label).group
+        widgets = (self.problem_type, self.combo)
+        for w in widgets:
+            w.blockSignals(True)
+        if self.problem_type.currentText() != group:
+            self.problem_type.setCurrentText(group)
+            self._fill_datasets(group)
         self.combo.setCurrentIndex(self.combo.findData(label))
+        for w in widgets:
+            w.blockSignals(False)
+        if emit:
+            self._dataset_changed()
+        else:
+            self._show_entry()

@@ -1,17 +1,27 @@
 """Network editor: add/remove hidden layers, neurons per layer and per-layer activation."""
+import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
 
 from .. import texts
-from ..netspec import ACTIVATIONS, LayerSpec
+from ..settings import ACTIVATIONS, HiddenLayer
+from .training_panel import add_described
 
 MAX_LAYERS = 6
 MAX_UNITS = 64
 
 
 class NetworkPanel(QGroupBox):
-    """Edits a list of :class:`~gui.netspec.LayerSpec`; emits it after every change."""
+    """Edits a list of :class:`~fastnn_gui.settings.HiddenLayer`; emits it after every change."""
 
     sig_changed = Signal(list)
 
@@ -22,7 +32,7 @@ class NetworkPanel(QGroupBox):
         self.add_layer = QPushButton("+ layer")
         self.remove_layer = QPushButton("− layer")
         self.all_act = QComboBox()
-        self.all_act.addItems(ACTIVATIONS)
+        add_described(self.all_act, "activation", ACTIVATIONS)
         self.all_act.setToolTip("Set every hidden layer's activation. " +
                                 texts.TOOLTIPS["activation"])
         for w in (self.add_layer, self.remove_layer, QLabel("all:"), self.all_act):
@@ -37,8 +47,8 @@ class NetworkPanel(QGroupBox):
         self.set_layers(layers)
 
     def layers(self):
-        """The current list of LayerSpec."""
-        return [LayerSpec(units.value(), act.currentText()) for _, units, act in self.rows]
+        """The current list of HiddenLayer."""
+        return [HiddenLayer(units.value(), act.currentText()) for _, units, act in self.rows]
 
     def set_layers(self, layers):
         """Show ``layers`` without emitting."""
@@ -53,7 +63,7 @@ class NetworkPanel(QGroupBox):
             units.setValue(int(spec.units))
             units.setSuffix(" neurons")
             act = QComboBox()
-            act.addItems(ACTIVATIONS)
+            add_described(act, "activation", ACTIVATIONS)
             act.setCurrentText(spec.activation)
             act.setToolTip(texts.TOOLTIPS["activation"])
             units.valueChanged.connect(self._emit)
@@ -64,10 +74,17 @@ class NetworkPanel(QGroupBox):
         self.add_layer.setEnabled(len(layers) < MAX_LAYERS)
         self.remove_layer.setEnabled(len(layers) > 0)
 
+    def change_units(self, layer, delta):
+        """Add (``delta`` 1) or remove (-1) a neuron of hidden layer ``layer`` (the diagram's
+        + and − buttons), within 1..MAX_UNITS; emits the new layers."""
+        if 0 <= layer < len(self.rows):
+            units = self.rows[layer][1]
+            units.setValue(int(np.clip(units.value() + delta, 1, MAX_UNITS)))
+
     def _add(self):
         layers = self.layers()
-        last = layers[-1] if layers else LayerSpec(4, self.all_act.currentText())
-        self.set_layers(layers + [LayerSpec(last.units, last.activation)])
+        last = layers[-1] if layers else HiddenLayer(4, self.all_act.currentText())
+        self.set_layers(layers + [HiddenLayer(last.units, last.activation)])
         self._emit()
 
     def _remove(self):
@@ -76,7 +93,7 @@ class NetworkPanel(QGroupBox):
 
     def _set_all(self):
         name = self.all_act.currentText()
-        self.set_layers([LayerSpec(l.units, name) for l in self.layers()])
+        self.set_layers([HiddenLayer(h.units, name) for h in self.layers()])
         self._emit()
 
     def _emit(self):

@@ -1,14 +1,21 @@
 """Training controls: loss, optimizer, learning rate, schedule, regularization, batch, dropout,
 back end. Every edit is validated here; bad text becomes ``sig_invalid`` with a message."""
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QSpinBox
 
 from .. import texts
-from ..netspec import LOSSES, OPTIMIZERS, REGULARIZATIONS, SCHEDULES
+from ..settings import OPTIMIZERS, REGULARIZATIONS, SCHEDULES, describe, losses_for
 
 LR_PRESETS = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 REG_PRESETS = ("0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 DROPOUT_PRESETS = ("0", "0.1", "0.2", "0.3", "0.5")
+
+
+def add_described(combo, kind, names):
+    """Append ``names`` to ``combo``, each with its registry description as tooltip."""
+    for name in names:
+        combo.addItem(name)
+        combo.setItemData(combo.count() - 1, describe(kind, name), Qt.ToolTipRole)
 
 
 def _combo(items, tip, editable=False):
@@ -35,16 +42,18 @@ def parse_number(text, name, lo, hi, lo_open=False):
 
 
 class TrainingPanel(QGroupBox):
-    """Edits the non-architecture part of :class:`~gui.netspec.Settings`."""
+    """Edits the non-architecture part of :class:`~fastnn_gui.settings.Settings`."""
 
     sig_changed = Signal()
     sig_invalid = Signal(str)
+    sig_loss_chosen = Signal(str)      # the user picked this loss (not a dataset's default)
 
     def __init__(self, settings, backends, unavailable=None, parent=None):
         super().__init__("Training", parent)
         form = QFormLayout(self)
         self.loss = _combo(("auto",), texts.TOOLTIPS["loss"])
-        self.optimizer = _combo(OPTIMIZERS, texts.TOOLTIPS["optimizer"])
+        self.optimizer = _combo((), texts.TOOLTIPS["optimizer"])
+        add_described(self.optimizer, "optimizer", OPTIMIZERS)
         self.lr = _combo(LR_PRESETS, texts.TOOLTIPS["lr"], editable=True)
         self.schedule = _combo(SCHEDULES, texts.TOOLTIPS["schedule"])
         self.reg = _combo(REGULARIZATIONS, texts.TOOLTIPS["reg"])
@@ -67,6 +76,9 @@ class TrainingPanel(QGroupBox):
                          ("Back end", self.backend)):
             form.addRow(label, w)
         self.set_settings(settings)
+        # set_task and set_settings block signals: an index change here is the user's choice
+        self.loss.currentIndexChanged.connect(
+            lambda _: self.sig_loss_chosen.emit(self.loss.currentText()))
         for c in (self.loss, self.optimizer, self.schedule, self.reg, self.backend):
             c.currentIndexChanged.connect(self.sig_changed)
         for c in (self.lr, self.reg_rate, self.dropout):
@@ -74,14 +86,14 @@ class TrainingPanel(QGroupBox):
             c.activated.connect(self.sig_changed)
         self.batch.editingFinished.connect(self.sig_changed)
 
-    def set_task(self, task):
-        """Offer the losses that suit ``task`` (keeping the choice when possible)."""
-        current = self.loss.currentText()
+    def set_task(self, task, loss=""):
+        """Offer the losses that suit ``task`` and show ``loss`` (the one chosen for this
+        dataset), or the task's natural loss when none was chosen or it does not suit."""
+        options = losses_for(task)
         self.loss.blockSignals(True)
         self.loss.clear()
-        self.loss.addItems(LOSSES[task])
-        if current in LOSSES[task]:
-            self.loss.setCurrentText(current)
+        add_described(self.loss, "loss", options)
+        self.loss.setCurrentText(loss if loss in options else options[0])
         self.loss.blockSignals(False)
 
     def set_settings(self, s):

@@ -1,7 +1,10 @@
-"""Live train/test loss curves (and accuracy for classification)."""
+"""Live train/test loss curves (and accuracy for classification), on a linear or log epoch axis.
+
+The axes rescale at epoch 0 of every new network (reset, new data), then grow with the run.
+"""
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from . import colors
 
@@ -14,20 +17,30 @@ def _nice(x):
 
 class RangeKeeper:
     """Sets a plot's range by hand, changing it only when the data leaves it or shrinks to a
-    third of it: the axes (costly text) are then redrawn rarely, not on every update."""
+    third of it: the axes (costly text) are then redrawn rarely, not on every update.
+    ``log_x``: the epoch axis is logarithmic (pyqtgraph's ranges are then in log10 units)."""
+
+    START_X = 10     # epochs shown at epoch 0
 
     def __init__(self, plot, fixed_y=None):
         self.plot, self.fixed_y = plot, fixed_y
         self.x, self.y = None, None
+        self.log_x = False
         plot.disableAutoRange()
         if fixed_y:
             plot.setYRange(*fixed_y, padding=0)
 
+    def _set_x(self, x_max):
+        self.x = x_max
+        if self.log_x:
+            self.plot.setXRange(np.log10(FIRST_LOG_X), np.log10(x_max), padding=0)
+        else:
+            self.plot.setXRange(0, x_max, padding=0)
+
     def update(self, x_max, lo, hi):
         """Make room for data up to ``x_max`` and between ``lo`` and ``hi``."""
         if self.x is None or x_max > self.x:
-            self.x = _nice(max(1.5 * x_max, 10))
-            self.plot.setXRange(0, self.x, padding=0)
+            self._set_x(_nice(max(1.5 * x_max, self.START_X)))
         if self.fixed_y or not (np.isfinite(lo) and np.isfinite(hi)):
             return
         span = max(hi - lo, 1e-6)
@@ -36,9 +49,25 @@ class RangeKeeper:
             self.y = (lo - 0.1 * span, hi + 0.1 * span)
             self.plot.setYRange(*self.y, padding=0)
 
-    def reset(self):
-        """Forget the ranges (new data or reset)."""
+    def reset(self, lo=None, hi=None):
+        """Start again at epoch 0 (new data or reset): the first epochs, and ``lo``..``hi`` (the
+        loss at the initial weights) when known."""
         self.x, self.y = None, None
+        self._set_x(self.START_X)
+        if not self.fixed_y and lo is not None and np.isfinite(lo) and np.isfinite(hi):
+            span = max(hi - lo, 0.1 * abs(hi), 1e-3)
+            self.y = (max(0.0, lo - 0.5 * span), hi + 0.5 * span)
+            self.plot.setYRange(*self.y, padding=0)
+
+    def set_log_x(self, on):
+        """Switch the epoch axis between linear and logarithmic."""
+        self.log_x = bool(on)
+        self.plot.setLogMode(x=self.log_x)
+        if self.x is not None:
+            self._set_x(self.x)
+
+
+FIRST_LOG_X = 0.5    # where a log epoch axis starts (epoch 0 cannot be drawn on it)
 
 
 def _curve(plot, color, name, width=2):
@@ -70,11 +99,26 @@ class LossView(QWidget):
         self.acc_train = _curve(self.acc_plot, (40, 40, 40), "train")
         self.acc_test = _curve(self.acc_plot, colors.ORANGE, "test")
         self.readout = QLabel("")
-        layout.addWidget(self.readout)
+        self.log_x = QCheckBox("log epoch axis")
+        self.log_x.setToolTip("Epochs on a logarithmic axis: the first epochs, where most of "
+                              "the learning happens, get as much room as the thousands after")
+        top = QHBoxLayout()
+        top.addWidget(self.readout, 1)
+        top.addWidget(self.log_x)
+        layout.addLayout(top)
         layout.addWidget(self.loss_plot, 3)
         layout.addWidget(self.acc_plot, 2)
         self.loss_range = RangeKeeper(self.loss_plot)
         self.acc_range = RangeKeeper(self.acc_plot, fixed_y=(0.0, 1.02))
+        self.log_x.toggled.connect(self.set_log_x)
+        self._last = None
+
+    def set_log_x(self, on):
+        """Draw both plots over a logarithmic epoch axis (``on``) or a linear one."""
+        for keeper in (self.loss_range, self.acc_range):
+            keeper.set_log_x(on)
+        if self._last is not None:
+            self.update_snapshot(self._last)
 
     def set_task(self, task):
         """Hide the accuracy plot for regression."""
@@ -82,18 +126,33 @@ class LossView(QWidget):
 
     def update_snapshot(self, snap):
         """Redraw the curves from the history arrays in ``snap``."""
-        if len(snap.loss_y) == 0:
-            self.loss_range.reset()
+        self._last = snap
+        test = "–" if snap.test_now is None else f"{snap.test_now:.4f}"
+        train = "–" if snap.train_now is None else f"{snap.train_now:.4f}"
+        self.readout.setText(f"Test loss {test}   ·   Training loss {train}")
+        if len(snap.loss_y) == 0:          # epoch 0 of a new network: start the axes again
+            lo = hi = None
+            if len(snap.test_y):
+                both = np.array([snap.test_y[-1], snap.train_now or snap.test_y[-1]])
+                lo, hi = float(both.min()), float(both.max())
+            self.loss_range.reset(lo, hi)
             self.acc_range.reset()
-            self.readout.setText("")
         else:
-            test = f"{snap.test_y[-1]:.4f}" if len(snap.test_y) else "–"
-            self.readout.setText(f"Test loss {test}   ·   Training loss {snap.loss_y[-1]:.4f}")
             both = np.concatenate([snap.loss_y, snap.test_y])
-            self.loss_range.update(snap.epoch, float(both.min()), float(both.max()))
-            self.acc_range.update(snap.epoch, 0.0, 1.0)
-        self.train.setData(snap.loss_x, snap.loss_y, skipFiniteCheck=True)
-        self.test.setData(snap.test_x, snap.test_y, skipFiniteCheck=True)
+            self.loss_range.update(snap.position, float(both.min()), float(both.max()))
+            self.acc_range.update(snap.position, 0.0, 1.0)
+        log = self.loss_range.log_x
+        self._set(self.train, snap.loss_x, snap.loss_y, log)
+        self._set(self.test, snap.test_x, snap.test_y, log)
         if snap.task != "regression":
-            self.acc_train.setData(snap.acc_x, snap.acc_train, skipFiniteCheck=True)
-            self.acc_test.setData(snap.acc_x, snap.acc_test, skipFiniteCheck=True)
+            self._set(self.acc_train, snap.acc_x, snap.acc_train, log)
+            self._set(self.acc_test, snap.acc_x, snap.acc_test, log)
+
+    @staticmethod
+    def _set(curve, x, y, log):
+        """``setData``, leaving out epoch 0 on a log axis (log 0 is -inf)."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if log:
+            keep = x > 0
+            x, y = x[keep], y[keep]
+        curve.setData(x, y, skipFiniteCheck=True)

@@ -1,13 +1,27 @@
 """The output view: decision surface (2-D), fitted curve (1-D) or predicted-vs-true (wider).
 
 Items are created once; :meth:`SurfaceView.set_problem` places the data and
-:meth:`SurfaceView.update_snapshot` only calls ``setImage``/``setData``.
+:meth:`SurfaceView.update_snapshot` only calls ``setImage``/``setData``.  The surface is drawn
+smooth (the painter interpolates the grid) and, while a neuron of the diagram is hovered
+(:meth:`SurfaceView.set_focus`), shows that neuron instead of the output.
 """
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QPainter
 
 from . import colors
+
+
+class SmoothImageItem(pg.ImageItem):
+    """An ImageItem the painter scales with bilinear interpolation (``smooth``), so a 100 × 100
+    grid looks like the continuous function it samples instead of a mosaic."""
+
+    smooth = True
+
+    def paint(self, painter, *args):
+        painter.setRenderHint(QPainter.SmoothPixmapTransform, self.smooth)
+        super().paint(painter, *args)
 
 
 class SurfaceView(pg.PlotWidget):
@@ -20,7 +34,9 @@ class SurfaceView(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.showGrid(False, False)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        for axis in ("left", "bottom"):
+            self.getAxis(axis).enableAutoSIPrefix(False)     # no "(x0.001)" on small values
+        self.image = SmoothImageItem(axisOrder="row-major")
         self._lut = colors.diverging_lut()
         self._surface_lut = colors.diverging_lut(fade=0.3)
         self.addItem(self.image)
@@ -36,14 +52,19 @@ class SurfaceView(pg.PlotWidget):
         self.show_test = False
         self.discretize = False
         self._last = None
+        self.focus = None
         self.updates = 0
         self.scene().sigMouseClicked.connect(self._on_click)
 
     # -- configuration --------------------------------------------------------------------
     def set_problem(self, problem):
         """Show a new problem's points and prepare the items for its kind of output."""
-        self.problem, self._last = problem, None
+        self.problem, self._last, self.focus = problem, None, None
+        self.image.clear()                       # the last problem's surface has other shapes
+        self.curve.setData([], [])
         p = problem
+        self.setAspectLocked(p.n_raw == 2)       # a circle looks round
+        self.setTitle(None)
         self.image.setVisible(p.n_raw == 2)
         self.image.setLookupTable(None if p.task == "multiclass" else self._surface_lut)
         self.curve.setVisible(p.n_raw == 1)
@@ -93,6 +114,20 @@ class SurfaceView(pg.PlotWidget):
     def set_discretize(self, on):
         """Show predicted classes instead of probabilities."""
         self.discretize = bool(on)
+        self.image.smooth = not self.discretize
+        if self._last is not None:
+            self.update_snapshot(self._last)
+
+    def set_focus(self, focus):
+        """Draw neuron ``focus = (column, unit)`` of the diagram (None: the output again); its
+        map arrives in a snapshot (``focus_surface``)."""
+        self.focus = focus
+        if focus is None:
+            self.setTitle(None)
+        else:
+            column, unit = focus
+            self.setTitle(f"input {unit + 1} (hovered)" if column == 0 else
+                          f"neuron {unit + 1} of layer {column} (hovered)", size="10pt")
         if self._last is not None:
             self.update_snapshot(self._last)
 
@@ -125,16 +160,21 @@ class SurfaceView(pg.PlotWidget):
 
     # -- live updates ---------------------------------------------------------------------
     def update_snapshot(self, snap):
-        """Draw the output in ``snap`` (a :class:`~gui.snapshot.Snapshot`)."""
+        """Draw the output in ``snap`` (a :class:`~fastnn_gui.snapshot.Snapshot`)."""
         p = self.problem
         if p is None:
             return
         self._last = snap
-        if p.n_raw == 2 and snap.surface is not None:
+        focused = self.focus is not None and snap.focus == self.focus and \
+            snap.focus_surface is not None
+        if p.n_raw == 2 and focused:
+            self._draw_neuron(snap.focus_surface)
+        elif p.n_raw == 2 and snap.surface is not None:
             self._draw_surface(snap.surface)
         elif p.n_raw == 1 and snap.surface is not None:
             grid = p.surface_grid()[:, 0]
-            self.curve.setData(grid, snap.surface, skipFiniteCheck=True)
+            self.curve.setData(grid, snap.focus_surface if focused else snap.surface,
+                               skipFiniteCheck=True)
         elif p.n_raw > 2 and p.task == "regression" and snap.pred_test is not None:
             self.train_pts.setData(x=self._in_data_units(p.y_test),
                                    y=self._in_data_units(snap.pred_test),
@@ -144,15 +184,24 @@ class SurfaceView(pg.PlotWidget):
     def _draw_surface(self, surface):
         p = self.problem
         if p.task == "multiclass":
+            self.image.setLookupTable(None)
             self.image.setImage(colors.mix_classes(surface, self.discretize),
                                 autoLevels=False, levels=(0.0, 1.0))
             self.image.setRect(self._rect)
             return
+        self.image.setLookupTable(self._surface_lut)
         if p.task == "binary" and self.discretize:
             surface = (surface > 0.5).astype(np.float32)
         levels = self._levels if p.task == "regression" else (0.0, 1.0)
         self.image.setImage(surface, autoLevels=False, levels=levels)
         self.image.setRect(self._rect)   # after setImage: the rect scales by the image size
+
+    def _draw_neuron(self, values):
+        """A neuron's output over the plane, white at 0, as in the diagram."""
+        m = float(np.abs(values).max()) or 1.0
+        self.image.setLookupTable(self._surface_lut)
+        self.image.setImage(values, autoLevels=False, levels=(-m, m))
+        self.image.setRect(self._rect)
 
     def current_image(self):
         """The image array last drawn (for tests and export)."""

@@ -27,10 +27,12 @@ import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
-from numba import cuda, types as T
+from numba import cuda
+from numba import types as T
 from numba.cuda import dispatcher
 
-from fastnn.backends import _cuda_kernels as K, numba_cuda as C
+from fastnn.backends import _cuda_kernels as K
+from fastnn.backends import numba_cuda as C
 
 
 def signatures(dt):

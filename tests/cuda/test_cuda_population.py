@@ -20,7 +20,7 @@ def test_cuda_members_equal_fit_alone_and_the_reference():
         net.compile("softmax_cross_entropy", optim.Adam(lr=0.01), backend=backend,
                     dtype="float64", seed=0)
         pops[backend] = fastnn.train_many(net, X, y, configs, epochs=2, batch_size=8)
-    for i, config in enumerate(configs):
+    for i in range(len(configs)):
         np.testing.assert_allclose(pops["cuda"][i].params, pops["numpy"][i].params, rtol=1e-10,
                                    atol=1e-12)
         assert pops["cuda"][i].backend == "cuda"

@@ -1,45 +1,37 @@
 """Fixtures for the offscreen GUI tests (pytest-qt).
 
-QT_QPA_PLATFORM must be set before Qt is imported, so it is set at the top of this file.
-The package is imported as ``fastnn_gui`` when installed, else as ``gui`` from the repo root.
+QT_QPA_PLATFORM must be set before Qt is imported, so it is set at the top of this file.  The
+app is imported by its one name, ``fastnn_gui`` (the installed package), so the tests exercise
+what users run.
 """
-import importlib
 import os
-import sys
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+import fastnn_gui  # noqa: E402
 
-def _package():
-    try:
-        return importlib.import_module("fastnn_gui")
-    except ImportError:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-        return importlib.import_module("gui")
-
-
-GUI = _package()
+GUI = fastnn_gui
 
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_kernels():
-    """Compile the numba kernels here, in the main thread, before any window exists: a worker
-    thread that compiles while Qt runs its event loop is slow, and is where one hang was seen."""
+    """Compile the numba kernels of the app's default networks here, in the main thread, before
+    any window exists: each specialisation compiles once per machine (then it is cached on disk),
+    and a test that waits a few seconds for training would otherwise wait for the compiler."""
     import numpy as np
 
     import fastnn
+    from fastnn_gui.settings import Settings, build_net
 
     if "numba" not in fastnn.backends.available():
         return
     X = np.linspace(-1, 1, 16, dtype=np.float32).reshape(8, 2)
-    for loss, y in (("softmax_cross_entropy", np.arange(8) % 2), ("mse", X[:, 0])):
-        outputs = 1 if loss == "mse" else 2
-        net = fastnn.Sequential([fastnn.Dense(4, activation="tanh"), fastnn.Dense(outputs)],
-                                input_dim=2)
-        net.compile(loss, backend="numba", seed=0)
+    targets = {"binary": (2, np.arange(8) % 2), "multiclass": (3, np.arange(8) % 3),
+               "regression": (0, X[:, 0])}
+    for task, (n_classes, y) in targets.items():
+        net = build_net(Settings(backend="numba"), task, 2, n_classes, seed=0)
         net.fit(X, y, epochs=1, batch_size=4)
         net.predict(X)
         net.gradients(X, y)
@@ -47,7 +39,7 @@ def compiled_kernels():
 
 @pytest.fixture
 def gui_pkg():
-    """The GUI package (``fastnn_gui`` or ``gui``)."""
+    """The GUI package, ``fastnn_gui``."""
     return GUI
 
 

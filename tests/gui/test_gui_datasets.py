@@ -59,6 +59,10 @@ def test_mnist_views(window, qtbot):
     p = window.problem
     assert p.image_shape == (28, 28) and p.n_classes == 10 and p.n_inputs == 784
     assert snap.confusion.shape == (10, 10) and snap.confusion.sum() == len(p.X_test)
-    assert window.digits_view.samples_img.image.shape[1] == 8 * 28
+    assert window.digits_view.samples_img.image.shape[1] == 8 * (28 + 2)   # 2 columns apart
+    # the Playground tab shows the first layer's weights and the digit pad instead of a diagram
+    assert window.left_stack.currentWidget() is window.weights_view
+    assert window.top_stack.currentWidget() is window.digit_lab
+    assert window.weights_view.shown == 4 and window.weights_view.image.image is not None
+    window.tabs.setCurrentWidget(window.digits_view)
     assert "test accuracy" in window.digits_view.accuracy.text()
-    assert "drawn for layers" in window.network_view.note.toPlainText()

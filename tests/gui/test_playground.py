@@ -21,7 +21,7 @@ def test_step_pause_and_resets(window, qtbot, settle):
     w0 = [a.copy() for a in window.snapshot.weights[0]]
     for expected in (1, 2):
         window.controls.step.click()
-        qtbot.waitUntil(lambda: window.snapshot.epoch == expected, timeout=10000)
+        qtbot.waitUntil(lambda n=expected: window.snapshot.epoch == n, timeout=10000)
     window.controls.play.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch > 5, timeout=10000)
     with qtbot.waitSignal(window.host.worker.sig_running, timeout=10000):
@@ -52,7 +52,7 @@ def test_live_settings_keep_training(window, qtbot, wait_epoch, settle):
     epoch = window.snapshot.epoch
     wait_epoch(window, epoch + 20)
     settle(window)
-    net = window.host.worker.trainer.net
+    net = window.host.worker.training.net
     assert type(net.optimizer).__name__ == "Adam" and net.optimizer.lr == 0.1
     assert net.dense_layers[0].l2 == 0.001
     assert window.snapshot.epoch > epoch        # not reset
@@ -68,7 +68,7 @@ def test_network_editor_and_features(window, qtbot):
     rows[0][1].setValue(6)
     qtbot.waitUntil(lambda: window.snapshot.weights[0][0].shape == (2, 6), timeout=10000)
     rows[0][2].setCurrentText("relu")
-    qtbot.waitUntil(lambda: window.host.worker.trainer.net.dense_layers[0].activation == "relu",
+    qtbot.waitUntil(lambda: window.host.worker.training.net.dense_layers[0].activation == "relu",
                     timeout=10000)
     window.data_panel.feature_buttons["x₁²"].click()
     qtbot.waitUntil(lambda: window.drawn.weights[0][0].shape == (3, 6), timeout=10000)
@@ -93,10 +93,10 @@ def test_click_on_weight_line_edits_it(window, qtbot, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
     monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (1.25, True)))
     view = window.network_view
-    line = next(l for l in view.lines if l.key == (1, 0, 1))
+    line = next(item for item in view.lines if item.key == (1, 0, 1))
     p1, p2 = line.line().p1(), line.line().p2()
     pos = view.mapFromScene(line.mapToScene(QPointF(p1 + (p2 - p1) * 0.3)))
-    hit = next(i for i in view.items(pos) if hasattr(i, "key"))   # lines may cross
+    hit = next(i for i in view.items(pos) if isinstance(i, type(line)))   # lines may cross
     layer, row, col = hit.key
     qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=pos)
     qtbot.waitUntil(lambda: window.snapshot.weights[layer][0][row, col] == np.float32(1.25),
@@ -123,6 +123,7 @@ def test_no_display_runs_the_headless_demo(gui_pkg, tmp_path, monkeypatch, capsy
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(app_mod.sys, "platform", "linux")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(app_mod.sys.modules, "fastnn.cli", None)    # not through the CLI
     assert not app_mod.has_display()
     assert app_mod.main([]) == 0
     assert "running the headless demo" in capsys.readouterr().err

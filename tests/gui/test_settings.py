@@ -18,7 +18,7 @@ def _apply(window, **fields):
                                   "mse"])
 def test_every_binary_loss_trains(window, qtbot, loss):
     _apply(window, loss=loss)
-    qtbot.waitUntil(lambda: window.host.worker.trainer.net.loss == loss, timeout=10000)
+    qtbot.waitUntil(lambda: window.host.worker.training.net.loss == loss, timeout=10000)
     window.controls.step.click()
     qtbot.waitUntil(lambda: window.drawn.epoch == 1 and window.drawn is window.snapshot,
                     timeout=10000)
@@ -32,7 +32,7 @@ def test_every_optimizer_with_a_schedule(window, qtbot, optimizer):
     _apply(window, optimizer=optimizer, schedule="exponential")
     window.controls.step.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=10000)
-    opt = window.host.worker.trainer.net.optimizer
+    opt = window.host.worker.training.net.optimizer
     assert type(opt).__name__ == {"Momentum": "SGD", "Nesterov": "SGD"}.get(optimizer,
                                                                              optimizer)
     assert opt.schedule is not None
@@ -42,9 +42,9 @@ def test_dropout_and_prelu_keep_or_rebuild(window, qtbot):
     window.controls.step.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=10000)
     _apply(window, dropout="0.2")
-    qtbot.waitUntil(lambda: any(hasattr(l, "rate") for l in
-                                window.host.worker.trainer.net.layers), timeout=10000)
-    assert window.host.worker.trainer.epoch == 1           # weights and epoch kept
+    qtbot.waitUntil(lambda: any(getattr(layer, "rate", 0) == 0.2 for layer in
+                                window.host.worker.training.net.layers), timeout=10000)
+    assert window.host.worker.training.epoch == 1           # weights and epoch kept
     window.network_panel.rows[0][2].setCurrentText("prelu")
     qtbot.waitUntil(lambda: len(window.snapshot.weights[0]) == 3, timeout=10000)
     assert window.snapshot.epoch == 0                     # PReLU adds slopes: rebuilt
@@ -67,3 +67,18 @@ def test_window_stays_responsive_while_training(numba_window, qtbot, wait_epoch)
     gaps = np.diff(stamps)
     assert len(stamps) > 10 and gaps.max() < 0.5
     assert window.snapshot.epoch > 20
+
+
+def test_menus_come_from_the_registries_with_their_descriptions(window):
+    import fastnn
+    act = window.network_panel.rows[0][2]
+    assert [act.itemText(i) for i in range(act.count())] == list(fastnn.activations.REGISTRY)
+    tanh = act.findText("tanh")
+    assert fastnn.activations.get("tanh").description in act.itemData(tanh, 3)   # ToolTipRole
+    opt = window.training_panel.optimizer
+    assert [opt.itemText(i) for i in range(opt.count())] == [
+        info.label for info in fastnn.optim.REGISTRY.values()]
+    loss = window.training_panel.loss
+    names = [loss.itemText(i) for i in range(loss.count())]
+    assert names == [entry.name for entry in fastnn.losses.for_task(window.problem.task)]
+    assert fastnn.losses.get(names[0]).description in loss.itemData(0, 3)

@@ -11,9 +11,9 @@ def test_race_same_initial_weights(window, qtbot):
     with qtbot.waitSignal(race.host.worker.sig_finished, timeout=30000):
         race.start_button.click()
     qtbot.waitUntil(lambda: [s.epoch for s in race.snapshots] == [25, 25, 25], timeout=5000)
-    trainers = race.host.worker.trainers
-    for t in trainers[1:]:
-        for a, b in zip(t.initial_weights, trainers[0].initial_weights):
+    runs = race.host.worker.runs
+    for t in runs[1:]:
+        for a, b in zip(t.initial_weights, runs[0].initial_weights):
             np.testing.assert_array_equal(a[0], b[0])
     assert all(len(c.getData()[0]) == 25 for c in race.curves[:3])
     losses = [s.loss_y[-1] for s in race.snapshots]
@@ -57,7 +57,7 @@ def test_backend_switch_keeps_weights(window, qtbot):
     assert all(f"{n} (unavailable)" in offered for n in missing)
     before = window.snapshot.weights[0][0].copy()
     window.training_panel.backend.setCurrentText(other)
-    qtbot.waitUntil(lambda: window.host.worker.trainer.net.backend == other, timeout=60000)
+    qtbot.waitUntil(lambda: window.host.worker.training.net.backend == other, timeout=60000)
     window.controls.step.click()
     qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=60000)
     assert not np.array_equal(window.snapshot.weights[0][0], before)
@@ -120,8 +120,8 @@ def test_many_signal_emits_keep_true_alive(window):
 
 
 def test_vanishing_gradients_are_named(window, qtbot, wait_epoch, settle, gui_pkg):
-    LayerSpec = importlib.import_module(gui_pkg.__name__ + ".netspec").LayerSpec
-    window.network_panel.set_layers([LayerSpec(4, "sigmoid")] * 6)
+    HiddenLayer = importlib.import_module(gui_pkg.__name__ + ".settings").HiddenLayer
+    window.network_panel.set_layers([HiddenLayer(4, "sigmoid")] * 6)
     window.network_panel.sig_changed.emit(window.network_panel.layers())
     qtbot.waitUntil(lambda: len(window.snapshot.weights) == 7, timeout=10000)
     window.tabs.setCurrentWidget(window.grad_view)

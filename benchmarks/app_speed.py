@@ -1,0 +1,107 @@
+"""How fast the desktop app trains compared with a bare ``fit``, and how long the UI thread stalls.
+
+Opens the app offscreen on a back end (numba by default) with its first data set and default
+network, measures
+
+* **bare fit**: the same network, data and batch size trained by one ``fit`` call of about
+  ``--fit-seconds`` seconds, in this process, the event loop idle (epochs per second, the median
+  of ``--repeats`` calls);
+* **app**: the window training for ``--seconds`` seconds (epochs per second from the epoch
+  counter of the snapshots the window drew), with every view updating as a user sees it;
+* **UI stalls**: the longest gap between two ticks of a 5 ms timer in the UI thread while the
+  app trains (a stall the user would feel as a frozen window),
+
+and prints them with the ratio app / bare fit.  Timing is a benchmark's job, not a test's::
+
+    python benchmarks/app_speed.py                  # numba
+    python benchmarks/app_speed.py --backend cuda   # on a machine with a GPU
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def bare_fit_rate(window, seconds, repeats):
+    """Epochs per second of ``fit`` on the window's current problem and settings: the median of
+    ``repeats`` fits of about ``seconds`` each (one call each, as a script would train)."""
+    from fastnn_gui.training_run import TrainingRun
+
+    run = TrainingRun(window.problem, window.settings)
+    run.close()
+    net, batch = run.net, run.settings.batch_size
+    start = time.perf_counter()
+    net.fit(run.X_train, run.T_train, epochs=200, batch_size=batch)        # warm; calibrate
+    epochs = max(1, int(200 * seconds / (time.perf_counter() - start)))
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        net.fit(run.X_train, run.T_train, epochs=epochs, batch_size=batch, seed=0)
+        rates.append(epochs / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def app_rate(app, window, seconds):
+    """Epochs per second the window shows, and the UI thread's longest tick gap (seconds)."""
+    from PySide6.QtCore import QTimer
+
+    gaps, last = [0.0], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps[0] = max(gaps[0], now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    window.controls.play.click()
+    _pump(app, 1.0)                            # let the chunk size settle
+    epoch0, start = window.drawn.epoch, time.perf_counter()
+    last[0] = start
+    timer.start()
+    _pump(app, seconds)
+    timer.stop()
+    epochs, elapsed = window.drawn.epoch - epoch0, time.perf_counter() - start
+    window.controls.play.click()
+    _pump(app, 0.5)
+    return epochs / elapsed, gaps[0]
+
+
+def _pump(app, seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", default="numba")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--fit-seconds", type=float, default=1.5, help="length of each bare fit")
+    parser.add_argument("--repeats", type=int, default=5, help="bare fits (median taken)")
+    args = parser.parse_args(argv)
+    from fastnn_gui.app import create_window
+
+    app, window = create_window(args.backend)
+    window.show()
+    while window.drawn is None:
+        _pump(app, 0.05)
+    bare = bare_fit_rate(window, args.fit_seconds, args.repeats)
+    rate, stall = app_rate(app, window, args.seconds)
+    print(f"back end {args.backend}, data {window.problem.name!r} "
+          f"({len(window.problem.X_train)} training rows), batch {window.settings.batch_size}")
+    print(f"bare fit : {bare:10.0f} epochs/s")
+    print(f"app      : {rate:10.0f} epochs/s  ({100 * rate / bare:.0f}% of bare fit)")
+    print(f"UI thread: longest stall {1000 * stall:.0f} ms")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
