@@ -175,3 +175,23 @@ def test_the_bench_finds_mnist_through_the_librarys_lookup(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     X, y = data.make_data(MAIN["mnist"])
     assert X.shape == (MAIN["mnist"].n_samples, 784) and set(np.unique(y)) == set(range(10))
+
+
+def test_population_group_tasks_carry_their_threads(monkeypatch):
+    """Every worker task of --population names its threads (the worker pins its CPUs to them
+    before anything else); --threads N reaches the population rows, the grid searches keep every
+    core."""
+    from fastnn.bench import cli, population_suite
+    tasks = []
+
+    def fake_worker(task, threads, extra_env=None, timeout_s=600):
+        tasks.append((task, threads))
+        return [], "not run"
+
+    monkeypatch.setattr(population_suite, "run_worker", fake_worker)
+    monkeypatch.setattr(population_suite, "write", lambda results, out: [])
+    assert cli.main(["--population", "--threads", "2", "--population-workloads", "pop-tiny",
+                     "--impl", "fastnn-population"]) == 1       # every row "failed": not run
+    kinds = [(task["kind"], task["threads"], threads) for task, threads in tasks]
+    assert kinds == [("machine", 2, 2), ("population", 2, 2), ("grid_search", None, None),
+                     ("grid_search", None, None)]

@@ -58,7 +58,7 @@ def build_parser():
                         "tiny/small/mnist/wide")
     p.add_argument("--population", action="store_true",
                    help="the population group: 256 tiny and 64 small networks (train_many vs one fit "
-                        "at a time vs torch.func vmap vs JAX vmap over lax.scan, 1 thread) and a "
+                        "at a time vs torch.func vmap vs JAX vmap over lax.scan, --threads) and a "
                         "24x3 GridSearchCV vs scikit-learn's (every core); writes population.json/.md")
     p.add_argument("--no-grid", action="store_true", help="--population without the grid searches")
     p.add_argument("--population-workloads", type=lambda t: _names(t, ("pop-tiny", "pop-small"),
@@ -143,7 +143,8 @@ def _population(args):
                          f"expected some of {list(population.IMPLS)}")
     names = [w for w in (args.population_workloads or population.POPULATIONS)]
     results = population_suite.run(names, impls, grid=not args.no_grid,
-                                   timeout_s=args.timeout or 1200.0)
+                                   timeout_s=args.timeout or 1200.0,
+                                   threads=None if args.defaults else args.threads)
     paths = population_suite.write(results, args.out or default_out_dir())
     print(population_suite.markdown(results))
     print("wrote " + ", ".join(str(p) for p in paths))

@@ -22,6 +22,7 @@ n_jobs=-1)`` on the same grid, both searches with the same seeds; best scores si
 from __future__ import annotations
 
 import copy
+import os
 import time
 
 import numpy as np
@@ -34,6 +35,11 @@ IMPLS = ("fastnn-population", "fastnn-one-by-one", "torch-func", "jax-vmap")
 GRID = {"alpha": [1e-5, 1e-4, 1e-3, 1e-2], "learning_rate_init": [1e-3, 3e-3, 1e-2],
         "activation": ["relu", "tanh"]}
 GRID_SAMPLES, GRID_FOLDS, GRID_HIDDEN, GRID_MAX_ITER = 2000, 3, 64, 100
+
+
+def _cpus():
+    """How many CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _net(wl, backend="numba", seed=None):
@@ -93,7 +99,7 @@ class TorchFunc:
     def __init__(self, wl, X, y, weights):
         import torch
         from torch.func import functional_call, grad, stack_module_state, vmap
-        torch.set_num_threads(1)
+        torch.set_num_threads(_cpus())   # the CPUs this worker is pinned to (--threads)
         self.torch, self.wl, self.start = torch, wl, weights
         act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[wl.activation]
 

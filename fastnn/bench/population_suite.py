@@ -1,7 +1,8 @@
 """``fastnn bench --population``: the population group's driver, its targets and its report.
 
 Every row runs in a fresh worker process (:mod:`fastnn.bench.launch`), the population rows
-pinned to one CPU (the issue's "1 thread unless said"), the grid searches on every core
+pinned to ``threads`` CPUs (default 1: the issue's "1 thread unless said"; ``--threads N`` on the
+command line), the grid searches on every core
 (scikit-learn's search runs with ``n_jobs=-1``).  Results go to ``population.json`` and
 ``population.md`` beside the other benchmark results.
 """
@@ -36,30 +37,33 @@ def _log(text):
     print(text, file=sys.stderr, flush=True)
 
 
-def run(workloads=tuple(POPULATIONS), impls=IMPLS, grid=True, timeout_s=1200.0):
-    """Run the group; returns the JSON-ready results."""
+def run(workloads=tuple(POPULATIONS), impls=IMPLS, grid=True, timeout_s=1200.0, threads=1):
+    """Run the group, the population rows and the GEMM peak on ``threads`` CPUs (None: every
+    library's own default); returns the JSON-ready results."""
     start, load = time.perf_counter(), _loadavg()
-    _log("fastnn bench --population: machine info and GEMM peak (1 thread) ...")
-    rows, error = run_worker({"kind": "machine", "threads": 1, "gemm_sizes": [256, 1024],
-                              "gemm_time_s": 1.0}, 1, timeout_s=300)
+    _log(f"fastnn bench --population: machine info and GEMM peak ({threads or 'default'} "
+         f"threads) ...")
+    rows, error = run_worker({"kind": "machine", "threads": threads, "gemm_sizes": [256, 1024],
+                              "gemm_time_s": 1.0}, threads, timeout_s=300)
     machine = rows[0] if rows else {"error": error}
     results = []
     for name in workloads:
         for impl in impls:
             _log(f"  {impl:<18} {name} ...")
-            rows, error = run_worker({"kind": "population", "impl": impl, "workload": name}, 1,
-                                     timeout_s=timeout_s)
+            rows, error = run_worker({"kind": "population", "impl": impl, "workload": name,
+                                      "threads": threads}, threads, timeout_s=timeout_s)
             results += rows or [{"impl": impl, "workload": name, "status": "failed",
                                  "reason": error}]
             _log(f"    {_line(results[-1])}")
     for impl in ("fastnn", "sklearn") if grid else ():
         _log(f"  {impl}-gridsearch (every core) ...")
-        rows, error = run_worker({"kind": "grid_search", "impl": impl}, None, timeout_s=timeout_s)
+        rows, error = run_worker({"kind": "grid_search", "impl": impl, "threads": None}, None,
+                                 timeout_s=timeout_s)
         results += rows or [{"impl": f"{impl}-gridsearch", "status": "failed", "reason": error}]
         _log(f"    {_line(results[-1])}")
     return {"schema": "fastnn-bench-population/1",
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "machine": machine, "rows": results,
+            "machine": machine, "rows": results, "threads": threads,
             "loadavg": {"start": load, "end": _loadavg()},
             "elapsed_s": time.perf_counter() - start}
 
@@ -112,7 +116,8 @@ def markdown(results):
     m = results["machine"]
     peak = m.get("gemm_float32", {}).get("peak_gflops")
     lines = ["# fastnn bench --population", "",
-             f"{m.get('cpu', '?')}; GEMM float32 peak (1 thread) "
+             f"{m.get('cpu', '?')}; GEMM float32 peak ({results.get('threads', 1) or 'default'} "
+             f"threads) "
              f"{peak:.0f} GFLOP/s" if peak else "GEMM peak not measured",
              f"load average at start {results['loadavg']['start']}, at end "
              f"{results['loadavg']['end']}", "",

@@ -160,9 +160,10 @@ def machine(task, emit):
 
 
 def population(task, emit):
-    """One row of :mod:`fastnn.bench.population` (pools capped like every training row)."""
+    """One row of :mod:`fastnn.bench.population` (pools capped at ``task["threads"]`` like
+    every training row)."""
     import numpy  # noqa: F401  (load BLAS before limiting it)
-    _limit_pools(1)
+    _limit_pools(task["threads"])
     from fastnn.bench.population import measure_population
     emit(measure_population(task["impl"], task["workload"]))
 
