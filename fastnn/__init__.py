@@ -23,7 +23,7 @@ from .session import Session
 __version__ = "0.1.0"
 _ESTIMATORS = ("MLPClassifier", "MLPRegressor", "LinearRegression", "LogisticRegression",
                "SoftmaxRegression")
-_POPULATION = ("train_many", "Population")
+_POPULATION = ("train_many", "Population", "PopulationSession")
 __all__ = ["Sequential", "Session", "Dense", "Dropout", "DivergenceError", "optim", "callbacks",
            "backends", "activations", "datasets", "losses", "preprocessing", "gradcheck", "save",
            "load", "ModelFileError", "set_num_threads", "get_num_threads", "__version__",

@@ -67,7 +67,7 @@ class Member:
     spec: S.NetSpec
     rows: np.ndarray | None
     shuffle_seed: int | None
-    epochs: int
+    epochs: int | None          # None: no limit (a PopulationSession trains while run is called)
     batch_size: int | None
     callbacks: list = field(default_factory=list)
     shuffle: bool = True
@@ -179,7 +179,8 @@ def member(index, template, config, n_features, n_samples, epochs, batch_size, s
     elif "sample_mask" in config:
         rows = np.flatnonzero(np.asarray(config["sample_mask"])).astype(np.int64)
     return Member(index, model, spec_of(model), rows, config.get("shuffle_seed", shuffle_seed),
-                  int(config.get("epochs", epochs)), config.get("batch_size", batch_size),
+                  int(config["epochs"]) if "epochs" in config else epochs,
+                  config.get("batch_size", batch_size),
                   list(config.get("callbacks", ())), bool(shuffle))
 
 

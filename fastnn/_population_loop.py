@@ -48,58 +48,98 @@ class _Track:
         self.order = np.arange(n_rows, dtype=np.int64)
         self.history = cb.History()
         self.hooks = [self.history] + list(member.callbacks)
-        self.epochs_left = member.epochs
+        self.budget = member.epochs     # epochs it may still train (None: no limit)
+        self.epochs_left = 0            # ... in the running call
         self.error = None
         self.pushed = None          # the params array last given to the model (see _callbacks)
+        self.synced = None          # the params array _finish gave the model
         # a member whose only hook is its History, without a schedule, packs its optimizer once
         self.fixed_opt = len(self.hooks) == 1 and self.model.optimizer.schedule is None
         self.opt = None
         if self.model.opt_state is None:
             self.model.opt_state = np.zeros((2, self.model.n_params), self.model.dtype)
 
+    def trainable(self):
+        return self.error is None and (self.budget is None or self.budget > 0)
 
-def train(members, X, Y, backend, batch_size, validation, progress=None):
-    """Train ``members`` (one group of :func:`fastnn._members.group`) on ``X``, ``Y`` (checked,
-    of the members' dtype); returns one :class:`Result` per member, in order."""
-    n = X.shape[0]
-    batch = n if batch_size is None else batch_size
-    tracks = [_Track(m, n if m.rows is None else len(m.rows), batch) for m in members]
-    batch = max(min(batch, t.n) for t in tracks)
-    classification = tracks[0].member.spec.loss in S.CLASSIFICATION_LOSSES
-    for t in tracks:
-        for hook in t.hooks:
-            hook.set_model(t.model)
-        for hook in t.hooks:
-            hook.on_train_begin()
-        t.model.stop_training = False
-    live = list(tracks)
-    threads = _threads.threads_for(tracks[0].member.spec, batch)
-    with _threads.limited(threads):
-        engine = _engine(backend, live, X, Y, batch)
-        try:
-            while live:
-                _epoch(engine, live, validation, classification)
-                done = [t for t in live if t.error is not None or t.epochs_left == 0
-                        or t.model.stop_training]
-                for t in done:
-                    _finish(engine, live.index(t), t)
-                if progress is not None:
-                    progress(len(done))
-                if done:
-                    live, engine = _repacked(engine, live, done, backend, X, Y, batch)
-        except KeyboardInterrupt:
-            for lane, t in enumerate(live):
-                engine.restore(lane)
-                _finish(engine, lane, t)
-            print(f"fastnn: training interrupted; kept the weights of each member's last "
-                  f"completed epoch ({len(live)} members were still training)", file=sys.stderr)
-        except BaseException:
-            for lane, t in enumerate(live):
-                engine.restore(lane)
-                _finish(engine, lane, t)
-            raise
-    return [Result(t.member.index, t.model, t.history.history, t.error, t.member.callbacks)
-            for t in tracks]
+
+class Run:
+    """One group of members (of :func:`fastnn._members.group`) training on ``X``, ``Y`` (checked,
+    of the members' dtype), call after call of :meth:`train`: each member's shuffle generator,
+    counters, history and optimizer state carry on, and the engine is kept while the same
+    members train and nobody replaced their weights, so ``k`` calls of one epoch are the same
+    training as one call of ``k`` epochs."""
+
+    def __init__(self, members, X, Y, backend, batch_size, validation):
+        n = X.shape[0]
+        batch = n if batch_size is None else batch_size
+        self.tracks = [_Track(m, n if m.rows is None else len(m.rows), batch) for m in members]
+        self.batch = max(min(batch, t.n) for t in self.tracks)
+        self.classification = self.tracks[0].member.spec.loss in S.CLASSIFICATION_LOSSES
+        self.threads = _threads.threads_for(self.tracks[0].member.spec, self.batch)
+        self._data = (backend, X, Y)
+        self._validation = validation
+        self._engine, self._lanes = None, []    # the engine and the tracks in its lanes
+
+    def results(self):
+        """One :class:`Result` per member, in order (their models, histories, errors)."""
+        return [Result(t.member.index, t.model, t.history.history, t.error, t.member.callbacks)
+                for t in self.tracks]
+
+    def _engine_for(self, tracks):
+        """The kept engine when it holds exactly ``tracks`` and their models still have the
+        weights it gave them; else a new one built from the models."""
+        if tracks == self._lanes and all(t.model.params is t.synced for t in tracks):
+            return self._engine
+        self._engine, self._lanes = _engine(self._data[0], tracks, *self._data[1:], self.batch), \
+            list(tracks)
+        return self._engine
+
+    def train(self, epochs=None, progress=None):
+        """``epochs`` more epochs of every member that may train (None: the rest of each
+        member's own epochs; a member's ``epochs`` caps its total either way).  Its hooks see
+        ``on_train_begin`` and ``on_train_end`` once per call, as ``Session.run``'s do;
+        ``progress(n)`` is called with the members finished after each epoch."""
+        live = [t for t in self.tracks if t.trainable()]
+        for t in live:
+            t.epochs_left = t.budget if epochs is None else \
+                epochs if t.budget is None else min(epochs, t.budget)
+            t.opt = None                # hyper-parameters set between calls take effect
+            for hook in t.hooks:
+                hook.set_model(t.model)
+            for hook in t.hooks:
+                hook.on_train_begin()
+            t.model.stop_training = False
+        if not live:
+            return
+        backend, X, Y = self._data
+        with _threads.limited(self.threads):
+            engine = self._engine_for(live)
+            try:
+                while live:
+                    _epoch(engine, live, self._validation, self.classification)
+                    done = [t for t in live if t.error is not None or t.epochs_left == 0
+                            or t.model.stop_training]
+                    for t in done:
+                        _finish(engine, live.index(t), t)
+                    if progress is not None:
+                        progress(len(done))
+                    if done:
+                        live, engine = _repacked(engine, live, done, backend, X, Y, self.batch)
+                        if live:
+                            self._engine, self._lanes = engine, list(live)
+            except KeyboardInterrupt:
+                for lane, t in enumerate(live):
+                    engine.restore(lane)
+                    _finish(engine, lane, t)
+                print(f"fastnn: training interrupted; kept the weights of each member's last "
+                      f"completed epoch ({len(live)} members were still training)",
+                      file=sys.stderr)
+            except BaseException:
+                for lane, t in enumerate(live):
+                    engine.restore(lane)
+                    _finish(engine, lane, t)
+                raise
 
 
 def _engine(backend, tracks, X, Y, batch):
@@ -134,6 +174,8 @@ def _epoch(engine, live, validation, classification):
         else:
             t.model.epoch, t.model.step = t.model.epoch + 1, t.model.step + t.n_batches
             t.epochs_left -= 1
+            if t.budget is not None:
+                t.budget -= 1
     engine.snapshot()
     columns = [("loss", loss.tolist())]
     if classification:
@@ -171,6 +213,7 @@ def _callbacks(engine, lane, t, epoch, logs):
 def _finish(engine, lane, t):
     """The member's final weights into its model, then its ``on_train_end`` hooks."""
     t.model.params, t.model.opt_state = engine.get(lane)
+    t.synced = t.model.params
     for hook in t.hooks:
         hook.on_train_end()
 

@@ -1,5 +1,6 @@
 """Many networks at once: :func:`train_many` trains a population of same-shaped networks side by
-side, and :class:`Population` holds what it trained.
+side, :class:`Population` holds what it trained, and :class:`PopulationSession` trains one a few
+epochs at a time (the same training as one call).
 
 >>> template = fastnn.Sequential([fastnn.Dense(8, activation="tanh"), fastnn.Dense(2)], input_dim=2)
 >>> template.compile("softmax_cross_entropy", fastnn.optim.Adam(lr=0.01))      # doctest: +SKIP
@@ -147,7 +148,7 @@ def _checked_template(template):
 
 def train_many(template, X, y, configs, epochs=1, batch_size=32, shuffle=True, seed=None,
                validation_data=None, backend=None, client=None, n_workers=None,
-               chunk_size=None, memory_limit=None, verbose=0):
+               chunk_size=None, memory_limit=None, verbose=0, sample_weight=None):
     """Train one network per config, all side by side; returns a :class:`Population`.
 
     Parameters
@@ -180,7 +181,11 @@ def train_many(template, X, y, configs, epochs=1, batch_size=32, shuffle=True, s
         Bytes a population may use (default 80% of the memory available); a larger estimate is
         refused with a MemoryError before anything is allocated.
     verbose : int
-        1 shows a progress bar.
+        1 shows a progress bar (across the chunks on Dask), one step per member trained.
+    sample_weight : array (n_samples,), optional
+        As for ``fit``, one weight per row of ``X``; each member trains with the weights of its
+        own rows.  Weighted members train member by member on every back end (the numba
+        population kernel has no sample weights), still side by side in one call.
 
     Returns
     -------
@@ -195,20 +200,16 @@ def train_many(template, X, y, configs, epochs=1, batch_size=32, shuffle=True, s
     X = V.check_X(X, template.input_dim, template.dtype)
     configs = M.check_configs(configs, X.shape[0])
     epochs = V.check_positive_int(epochs, "epochs")
-    if batch_size is not None:
-        V.check_positive_int(batch_size, "batch_size")
-    if validation_data is not None and (not isinstance(validation_data, (tuple, list))
-                                        or len(validation_data) != 2):
-        raise ValueError("validation_data must be a tuple (X_val, y_val)")
+    _check_common(batch_size, validation_data)
     if client is not None or n_workers is not None:
         from . import _scaleout
         return _scaleout.train_many(template, X, y, configs, client, n_workers, chunk_size,
                                     dict(epochs=epochs, batch_size=batch_size, shuffle=shuffle,
                                          seed=seed, validation_data=validation_data,
-                                         backend=backend, memory_limit=memory_limit),
+                                         backend=backend, memory_limit=memory_limit,
+                                         sample_weight=sample_weight),
                                     verbose)
-    members = [M.member(i, template, c, X.shape[1], X.shape[0], epochs, batch_size, seed, shuffle)
-               for i, c in enumerate(configs)]
+    members = _members(template, X, configs, epochs, batch_size, seed, shuffle, sample_weight)
     return train_members(members, X, y, configs, validation_data, backend, memory_limit, verbose)
 
 
@@ -217,28 +218,172 @@ def train_members(members, X, y, configs, validation_data=None, backend=None, me
     """Train built :class:`fastnn._members.Member` objects group by group (what
     :func:`train_many` and the model-selection searches share); returns a Population.
     ``warn=False`` leaves the groups and divergences to the caller to report."""
-    groups = M.group(members, backend)
-    if len(groups) > 1 and warn:
-        warnings.warn("train_many: " + M.describe_split(groups), PopulationSplitWarning,
-                      stacklevel=3)
+    session = PopulationSession._of(members, X, y, configs, validation_data, backend,
+                                    memory_limit, warn, stacklevel=4)
     bar = _progress_bar(verbose, members)
-    results = []
     try:
-        for key, group in groups:
-            model = group[0].model
-            spec = group[0].spec
-            Xg = V.convert(X, "X", model.dtype) if X.dtype != model.dtype else X
-            Yg = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], model.dtype)
-            val = _validation(validation_data, model, spec)
-            check_memory(group, spec, X.shape[0], model.dtype, memory_limit)
-            results += loop.train(group, Xg, Yg, key["back end"], group[0].batch_size, val,
-                                  bar.update if bar else None)
+        session._train(None, bar.update if bar else None)
     finally:
         if bar is not None:
             bar.close()
     if warn:
-        _warn_divergence(results)
-    return Population(results, configs, [[m.index for m in g] for _, g in groups])
+        _warn_divergence(session._results(), stacklevel=4)
+    return session.population
+
+
+class PopulationSession:
+    """A population bound to one training set, trained a few epochs at a time: what the app's
+    race and seeds views step, epoch by epoch, with the losses and outputs read in between.
+
+    ``run(k)`` trains every member ``k`` more epochs; each member's weights, optimizer state,
+    shuffle generator, dropout stream, epoch/step counters and history carry on between calls,
+    so ``run(1)`` called ``k`` times is the same training as ``run(k)`` (and as
+    ``train_many(..., epochs=k)``).  Between calls the members' models (``members[i]``) hold
+    their current weights; the optimizer's hyper-parameters (``members[i].optimizer.lr = ...``)
+    may be changed and take effect at the next call, and weights set with ``set_weights`` are
+    trained on from there.
+
+    Parameters
+    ----------
+    template, X, y, configs, batch_size, shuffle, seed, validation_data, backend, memory_limit,
+    sample_weight
+        As for :func:`train_many` (checked the same way, here).  A config's ``"epochs"`` caps
+        that member's total epochs; without it a member trains as long as ``run`` is called.
+
+    Attributes
+    ----------
+    members, configs, histories, errors, groups
+        As on :class:`Population`; ``histories[i]["val_loss"]`` etc. grow by one entry per
+        epoch.  :attr:`population` is a :class:`Population` view of them (``curves``, ``best``,
+        ``predict``, ``evaluate``).
+
+    >>> race = PopulationSession(template, X, y, [{"seed": s} for s in range(32)],
+    ...                          validation_data=(Xv, yv))                  # doctest: +SKIP
+    >>> for _ in range(100):                                                # doctest: +SKIP
+    ...     race.run(1)
+    ...     val = race.curves("val_loss")              # (32, epochs so far)
+    ...     grid_outputs = race.predict(grid)          # (32, n_points, n_outputs)
+    """
+
+    def __init__(self, template, X, y, configs, batch_size=32, shuffle=True, seed=None,
+                 validation_data=None, backend=None, memory_limit=None, sample_weight=None):
+        template = _checked_template(template)
+        X = V.check_X(X, template.input_dim, template.dtype)
+        configs = M.check_configs(configs, X.shape[0])
+        _check_common(batch_size, validation_data)
+        members = _members(template, X, configs, None, batch_size, seed, shuffle, sample_weight)
+        self._setup(members, X, y, configs, validation_data, backend, memory_limit, True, 3)
+
+    @classmethod
+    def _of(cls, members, X, y, configs, validation_data, backend, memory_limit, warn,
+            stacklevel):
+        """A session of members already built (by :func:`train_many` or a search)."""
+        session = cls.__new__(cls)
+        session._setup(members, X, y, configs, validation_data, backend, memory_limit, warn,
+                       stacklevel + 1)
+        return session
+
+    def _setup(self, members, X, y, configs, validation_data, backend, memory_limit, warn,
+               stacklevel):
+        groups = M.group(members, backend)
+        if len(groups) > 1 and warn:
+            warnings.warn("train_many: " + M.describe_split(groups), PopulationSplitWarning,
+                          stacklevel=stacklevel)
+        self._runs = []
+        for key, group in groups:
+            model, spec = group[0].model, group[0].spec
+            Xg = V.convert(X, "X", model.dtype) if X.dtype != model.dtype else X
+            Yg = V.check_targets(y, spec.loss, spec.n_out, X.shape[0], model.dtype)
+            val = _validation(validation_data, model, spec)
+            check_memory(group, spec, X.shape[0], model.dtype, memory_limit)
+            self._runs.append(loop.Run(group, Xg, Yg, key["back end"], group[0].batch_size,
+                                       val))
+        self.configs = list(configs)
+        self.groups = [[m.index for m in g] for _, g in groups]
+
+    def run(self, epochs=1):
+        """Train every member ``epochs`` more epochs (fewer for a member whose config's
+        ``epochs`` is reached, or whose callbacks stop it); returns ``self``.
+
+        A member that diverges keeps the weights of its last finite epoch and its
+        :class:`fastnn.DivergenceError` in :attr:`errors` (a RuntimeWarning says so), and is
+        not trained again.
+        """
+        epochs = V.check_positive_int(epochs, "epochs")
+        before = {r.index for r in self._results() if r.error is not None}
+        self._train(epochs, None)
+        _warn_divergence(self._results(), stacklevel=3, known=before)
+        return self
+
+    def _train(self, epochs, progress):
+        for run in self._runs:
+            run.train(epochs, progress)
+
+    def _results(self):
+        return sorted((r for run in self._runs for r in run.results()), key=lambda r: r.index)
+
+    @property
+    def population(self):
+        """A :class:`Population` of the members as they are now (the same models and
+        histories, not copies)."""
+        return Population(self._results(), self.configs, self.groups)
+
+    @property
+    def members(self):
+        """Each member's model, in the order of the configs (its weights as trained so far)."""
+        return self.population.members
+
+    @property
+    def histories(self):
+        """Each member's history: ``histories[i]["loss"]`` etc., one entry per epoch so far."""
+        return self.population.histories
+
+    @property
+    def errors(self):
+        """Each member's DivergenceError, or None (see :attr:`Population.errors`)."""
+        return self.population.errors
+
+    @property
+    def epochs(self):
+        """Epochs each member has trained in this session, as a list."""
+        return [len(h.get("loss", ())) for h in self.histories]
+
+    def curves(self, metric="loss"):
+        """See :meth:`Population.curves`: (n_members, epochs so far)."""
+        return self.population.curves(metric)
+
+    def predict(self, X):
+        """See :meth:`Population.predict`: every member's outputs, (n_members, n, n_outputs)."""
+        return self.population.predict(X)
+
+    def __len__(self):
+        return len(self.configs)
+
+    def __repr__(self):
+        return f"PopulationSession({len(self)} members, up to {max(self.epochs)} epochs)"
+
+
+def _members(template, X, configs, epochs, batch_size, seed, shuffle, sample_weight):
+    """The :class:`fastnn._members.Member` of every config, with the sample weights of its
+    rows (refused, naming the config, when they are all zero)."""
+    members = [M.member(i, template, c, X.shape[1], X.shape[0], epochs, batch_size, seed, shuffle)
+               for i, c in enumerate(configs)]
+    weights = V.check_sample_weight(sample_weight, X.shape[0])
+    for m in members if weights is not None else ():
+        m.weights = weights if m.rows is None else weights[m.rows]
+        if not m.weights.any():
+            raise ValueError(f"sample_weight is zero on every training row of {m.label}; a "
+                             f"member needs a row of positive weight")
+    return members
+
+
+def _check_common(batch_size, validation_data):
+    """The checks of train_many's and PopulationSession's shared arguments."""
+    if batch_size is not None:
+        V.check_positive_int(batch_size, "batch_size")
+    if validation_data is not None and (not isinstance(validation_data, (tuple, list))
+                                        or len(validation_data) != 2):
+        raise ValueError("validation_data must be a tuple (X_val, y_val)")
 
 
 def _validation(validation_data, model, spec):
@@ -257,13 +402,14 @@ def _progress_bar(verbose, members):
     return tqdm(total=len(members), unit="member", desc="train_many", dynamic_ncols=True)
 
 
-def _warn_divergence(results):
-    failed = [r.index for r in results if r.error is not None]
+def _warn_divergence(results, stacklevel, known=()):
+    """A RuntimeWarning naming the members that diverged (those in ``known`` were told)."""
+    failed = [r.index for r in results if r.error is not None and r.index not in known]
     if failed:
         warnings.warn(f"train_many: {len(failed)} of {len(results)} members diverged (configs "
                       f"{failed[:10]}{' ...' if len(failed) > 10 else ''}); each keeps the "
                       f"weights of its last finite epoch, and Population.errors has the "
-                      f"reason", RuntimeWarning, stacklevel=3)
+                      f"reason", RuntimeWarning, stacklevel=stacklevel)
 
 
 # --- memory ------------------------------------------------------------------------------------
@@ -320,4 +466,5 @@ def _size(n_bytes):
     return f"{n_bytes:.1f} TiB"
 
 
-__all__ = ["train_many", "Population", "PopulationSplitWarning", "member_model", "member_bytes"]
+__all__ = ["train_many", "Population", "PopulationSession", "PopulationSplitWarning",
+           "member_model", "member_bytes"]

@@ -344,3 +344,32 @@ def test_population_queries_refuse_what_they_cannot_answer(rng):
     pop.histories[0]["loss"][-1] = pop.histories[1]["loss"][-1] = float("nan")
     with pytest.raises(ValueError, match=r"no member logged a finite 'loss'"):
         pop.best("loss")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_sample_weight_trains_each_member_with_its_rows_weights(backend, rng):
+    X, y = _data(rng)
+    w = rng.uniform(0.1, 2.0, len(X))
+    template = _template(backend)
+    configs = _configs(rng, len(X))
+    pop = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH,
+                            sample_weight=w)
+    plain = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH)
+    for i, config in enumerate(configs):
+        rows = config.get("rows", np.arange(len(X)))
+        model, history = _fit_alone(template, config, X, y, sample_weight=w[rows])
+        np.testing.assert_allclose(pop[i].params, model.params, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(pop.histories[i]["loss"], history["loss"], rtol=1e-10)
+        assert not np.allclose(pop[i].params, plain[i].params)
+
+
+def test_sample_weight_is_checked_as_fit_checks_it(rng):
+    X, y = _data(rng)
+    with pytest.raises(ValueError, match=r"sample_weight must be 1-D"):
+        fastnn.train_many(_template("numpy"), X, y, [{}], sample_weight=np.ones((70, 2)))
+    w = np.ones(len(X))
+    w[:10] = 0
+    with pytest.raises(ValueError, match=r"sample_weight is zero on every training row of "
+                                         r"configs\[1\]"):
+        fastnn.train_many(_template("numpy"), X, y, [{}, {"rows": np.arange(10)}],
+                          sample_weight=w)

@@ -41,13 +41,16 @@ def _same(a, b):
     assert a.histories == b.histories
 
 
-def test_chunks_on_workers_equal_a_local_run(client, problem):
+def test_chunks_on_workers_equal_a_local_run(client, problem, capsys):
     net, X, y, configs = problem
     local = fastnn.train_many(net, X, y, configs, epochs=3, batch_size=8)
+    capsys.readouterr()
     remote = fastnn.train_many(net, X, y, configs, epochs=3, batch_size=8, client=client,
                                chunk_size=4, verbose=1)
     _same(local, remote)
     assert remote.groups == [[0, 1, 2, 3], [4, 5]]      # the chunks, as their populations
+    bar = capsys.readouterr().err                       # one bar across the chunks, by member
+    assert "train_many (dask)" in bar and "6/6" in bar
 
 
 class _Slow(callbacks.Callback):
