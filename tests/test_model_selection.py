@@ -161,3 +161,27 @@ def test_sample_weight_and_class_weight_reach_every_member(data):
     ours = GridSearchCV(est, grid, cv=2).fit(X, y)
     theirs = skms.GridSearchCV(est, grid, cv=2).fit(X, y)
     _same_results(ours, theirs)
+
+
+def test_untrained_biases_and_the_per_batch_penalty_in_the_lanes_kernel(data, monkeypatch):
+    """fit_intercept=False (biases never trained) and the MLP penalty divided by each batch's
+    size, trained in numba's SIMD lanes: the same scores as scikit-learn's search."""
+    from fastnn.backends import numba_population
+    X, y = data
+    lanes = []
+    real = numba_population.PopulationEngine.__init__
+
+    def spy(self, *args, **kwargs):
+        lanes.append(len(args[0]))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(numba_population.PopulationEngine, "__init__", spy)
+    est = fastnn.LogisticRegression(solver="adam", max_iter=15, random_state=0, batch_size=16,
+                                    backend="numba")
+    grid = {"C": [0.1, 10.0], "fit_intercept": [True, False]}
+    ours = GridSearchCV(est, grid, cv=2).fit(X, y)
+    assert sorted(lanes) == [4, 4]        # two populations (biases trained or not), in lanes
+    monkeypatch.undo()
+    theirs = skms.GridSearchCV(est, grid, cv=2).fit(X, y)
+    _same_results(ours, theirs)
+    assert np.all(ours.best_estimator_.intercept_ == 0) == (not ours.best_params_["fit_intercept"])
