@@ -41,8 +41,7 @@ def run(workloads=tuple(POPULATIONS), impls=IMPLS, grid=True, timeout_s=1200.0, 
     """Run the group, the population rows and the GEMM peak on ``threads`` CPUs (None: every
     library's own default); returns the JSON-ready results."""
     start, load = time.perf_counter(), _loadavg()
-    _log(f"fastnn bench --population: machine info and GEMM peak ({threads or 'default'} "
-         f"threads) ...")
+    _log(f"fastnn bench --population: machine info and GEMM peak ({_threads(threads)}) ...")
     rows, error = run_worker({"kind": "machine", "threads": threads, "gemm_sizes": [256, 1024],
                               "gemm_time_s": 1.0}, threads, timeout_s=300)
     machine = rows[0] if rows else {"error": error}
@@ -75,6 +74,10 @@ def _line(row):
         return (f"{row['model_samples_per_s']:,.0f} model-samples/s, {row['gflops']:.2f} "
                 f"GFLOP/s, check loss {row['check']['mean_loss']:.5f}")
     return f"{row['seconds']:.2f} s, best score {row['best_score']:.4f}"
+
+
+def _threads(threads):
+    return "default threads" if threads is None else f"{threads} thread{'s' if threads > 1 else ''}"
 
 
 def _loadavg():
@@ -116,8 +119,7 @@ def markdown(results):
     m = results["machine"]
     peak = m.get("gemm_float32", {}).get("peak_gflops")
     lines = ["# fastnn bench --population", "",
-             f"{m.get('cpu', '?')}; GEMM float32 peak ({results.get('threads', 1) or 'default'} "
-             f"threads) "
+             f"{m.get('cpu', '?')}; GEMM float32 peak ({_threads(results.get('threads', 1))}) "
              f"{peak:.0f} GFLOP/s" if peak else "GEMM peak not measured",
              f"load average at start {results['loadavg']['start']}, at end "
              f"{results['loadavg']['end']}", "",
