@@ -147,6 +147,23 @@ def test_max_samples_shrinks_every_workload_for_smoke_runs():
         main(["--max-samples", "0"])
 
 
+def test_population_group_rows_train_the_same_members(monkeypatch):
+    """fastnn bench --population's rows (4 tiny members here): one train_many call and a loop of
+    fits end at the same weights; the report lists the issue's targets."""
+    from fastnn.bench import population, population_suite
+    rows = [population.measure_population(impl, "pop-tiny", repeats=1, members=4)
+            for impl in ("fastnn-population", "fastnn-one-by-one")]
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert rows[0]["check"]["mean_loss"] == pytest.approx(rows[1]["check"]["mean_loss"],
+                                                          rel=1e-5)
+    assert rows[0]["epochs"] == MAIN["tiny"].check_epochs
+    results = {"machine": {"cpu": "test", "gemm_float32": {"peak_gflops": 100.0}},
+               "rows": rows, "loadavg": {"start": [0, 0, 0], "end": [0, 0, 0]}}
+    text = population_suite.markdown(results)
+    assert "| 256 tiny: train_many vs one fit at a time |" in text
+    assert "| 256 tiny: train_many vs JAX vmap + lax.scan | not measured | 3 | no |" in text
+
+
 def test_the_bench_finds_mnist_through_the_librarys_lookup(tmp_path, monkeypatch):
     """No --mnist-path, no $FASTNN_DATA, an empty user cache: the bench's mnist workload still
     finds ../shared/data/mnist beside the checkout (the same lookup as the app and the CLI)."""
@@ -158,3 +175,23 @@ def test_the_bench_finds_mnist_through_the_librarys_lookup(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     X, y = data.make_data(MAIN["mnist"])
     assert X.shape == (MAIN["mnist"].n_samples, 784) and set(np.unique(y)) == set(range(10))
+
+
+def test_population_group_tasks_carry_their_threads(monkeypatch):
+    """Every worker task of --population names its threads (the worker pins its CPUs to them
+    before anything else); --threads N reaches the population rows, the grid searches keep every
+    core."""
+    from fastnn.bench import cli, population_suite
+    tasks = []
+
+    def fake_worker(task, threads, extra_env=None, timeout_s=600):
+        tasks.append((task, threads))
+        return [], "not run"
+
+    monkeypatch.setattr(population_suite, "run_worker", fake_worker)
+    monkeypatch.setattr(population_suite, "write", lambda results, out: [])
+    assert cli.main(["--population", "--threads", "2", "--population-workloads", "pop-tiny",
+                     "--impl", "fastnn-population"]) == 1       # every row "failed": not run
+    kinds = [(task["kind"], task["threads"], threads) for task, threads in tasks]
+    assert kinds == [("machine", 2, 2), ("population", 2, 2), ("grid_search", None, None),
+                     ("grid_search", None, None)]

@@ -27,7 +27,8 @@ def _imports(path):
 def test_import_fastnn_loads_no_estimator_gui_or_heavy_dependency():
     code = ("import sys, fastnn; print(sorted(m for m in ('sklearn', 'scipy', 'PySide6', "
             "'matplotlib', 'onnx', 'onnxruntime', 'skl2onnx', 'fastnn.estimators', 'fastnn.onnx', "
-            "'fastnn.cli') if m in sys.modules))")
+            "'fastnn.cli', 'fastnn.population', 'fastnn.model_selection', 'distributed', 'tqdm') "
+            "if m in sys.modules))")
     env = {k: v for k, v in os.environ.items() if k != "FASTNN_BACKEND"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=120)
@@ -42,6 +43,14 @@ def test_estimators_stay_importable_from_the_top_level():
     assert "LinearRegression" in dir(fastnn)
     with pytest.raises(AttributeError, match="module 'fastnn' has no attribute 'MLPClasifier'"):
         fastnn.MLPClasifier   # noqa: B018
+
+
+def test_train_many_and_population_are_loaded_when_first_asked_for():
+    import fastnn
+    from fastnn import Population, train_many
+    from fastnn import population as module
+    assert train_many is module.train_many and Population is module.Population
+    assert {"train_many", "Population"} <= set(dir(fastnn)) & set(fastnn.__all__)
 
 
 @pytest.mark.parametrize("module, forbidden", [

@@ -109,3 +109,23 @@ def resolve(name=None) -> str:
 def get_backend(name=None):
     """The back-end module for ``name`` (see :func:`resolve`)."""
     return _load(resolve(name))[0]
+
+
+def population_engine(name, specs, params, states, X, Y, rows, batch_size, weights=None):
+    """The population engine of back end ``name`` (see :mod:`fastnn.backends._member_loop` for
+    its contract): numba's kernel that trains every member at once, or for the other back ends
+    their own ``Engine`` run member by member.  ``weights`` (None, or per member None or the
+    sample weights of its rows) are trained member by member on every back end."""
+    module = get_backend(name)
+    if resolve(name) == "numba":
+        from .. import _threads
+        from . import numba_population as NP
+        setting = _threads.get_num_threads()
+        cores = _threads.available_cores() if setting == _threads.AUTO else setting
+        n_rows = max(X.shape[0] if r is None else len(r) for r in rows)
+        blocks = NP.blocks_for(specs[0], len(specs), n_rows, cores)
+        if weights is None and blocks > 1:
+            return NP.BlockedEngine(blocks, specs, params, states, X, Y, rows, batch_size)
+        return NP.PopulationEngine(specs, params, states, X, Y, rows, batch_size, weights)
+    from ._member_loop import PopulationEngine
+    return PopulationEngine(module, specs, params, states, X, Y, rows, batch_size, weights)

@@ -56,6 +56,14 @@ def build_parser():
     p.add_argument("--gpu", action="store_true",
                    help="GPU suite: fastnn numba (CPU) vs fastnn cuda vs PyTorch CUDA eager on "
                         "tiny/small/mnist/wide")
+    p.add_argument("--population", action="store_true",
+                   help="the population group: 256 tiny and 64 small networks (train_many vs one fit "
+                        "at a time vs torch.func vmap vs JAX vmap over lax.scan, --threads) and a "
+                        "24x3 GridSearchCV vs scikit-learn's (every core); writes population.json/.md")
+    p.add_argument("--no-grid", action="store_true", help="--population without the grid searches")
+    p.add_argument("--population-workloads", type=lambda t: _names(t, ("pop-tiny", "pop-small"),
+                                                                   "population workload"),
+                   help="population workloads, comma-separated (default pop-tiny,pop-small)")
     p.add_argument("--threads", type=int, default=1, help="threads for every implementation (default 1)")
     p.add_argument("--defaults", action="store_true",
                    help="every library with its own default threading (fastnn 'auto', PyTorch and "
@@ -125,6 +133,24 @@ def output_prefix(settings, machine):
     return stem if settings.threads == 1 else f"{stem}-t{settings.threads}"
 
 
+def _population(args):
+    """``--population``: its own driver and report (:mod:`fastnn.bench.population_suite`)."""
+    from . import population, population_suite
+    impls = tuple(args.impl) if args.impl else population.IMPLS
+    unknown = [i for i in impls if i not in population.IMPLS]
+    if unknown:
+        raise SystemExit(f"fastnn bench --population: unknown implementation {unknown[0]!r}; "
+                         f"expected some of {list(population.IMPLS)}")
+    names = [w for w in (args.population_workloads or population.POPULATIONS)]
+    results = population_suite.run(names, impls, grid=not args.no_grid,
+                                   timeout_s=args.timeout or 1200.0,
+                                   threads=None if args.defaults else args.threads)
+    paths = population_suite.write(results, args.out or default_out_dir())
+    print(population_suite.markdown(results))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 1 if any(r.get("status") == "failed" for r in results["rows"]) else 0
+
+
 def main(argv=None) -> int:
     """Run the benchmark; returns 0, or 1 when a fastnn row failed (skipped rows are not failures)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -134,6 +160,8 @@ def main(argv=None) -> int:
         parser.error(f"--threads must be >= 1, got {args.threads}")
     if args.max_samples is not None and args.max_samples < 1:
         parser.error(f"--max-samples must be >= 1, got {args.max_samples}")
+    if args.population:
+        return _population(args)
     settings = settings_from_args(args)
     for name in settings.impls:
         try:

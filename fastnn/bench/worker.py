@@ -8,6 +8,8 @@ only the standard library at the top.  Tasks (``task["kind"]``):
 ``train``       one implementation on a list of workloads (one row per workload);
 ``first_call``  ``import fastnn`` and the first ``fit`` epoch of one workload, timed (one row).
 ``quickstart``  the README's quickstart, end to end in a fresh process, timed (one row).
+``population``  one population implementation on one population workload (one row).
+``grid_search`` fastnn's or scikit-learn's GridSearchCV on the population group's grid (one row).
 """
 import gc
 import json
@@ -157,7 +159,23 @@ def machine(task, emit):
     emit(machine_info(task["threads"], task["gemm_sizes"], task["gemm_time_s"]))
 
 
-TASKS = {"machine": machine, "train": train, "first_call": first_call, "quickstart": quickstart}
+def population(task, emit):
+    """One row of :mod:`fastnn.bench.population` (pools capped at ``task["threads"]`` like
+    every training row)."""
+    import numpy  # noqa: F401  (load BLAS before limiting it)
+    _limit_pools(task["threads"])
+    from fastnn.bench.population import measure_population
+    emit(measure_population(task["impl"], task["workload"]))
+
+
+def grid_search(task, emit):
+    """The grid-search row of :mod:`fastnn.bench.population`, with every library's own threads."""
+    from fastnn.bench.population import measure_grid_search
+    emit(measure_grid_search(task["impl"]))
+
+
+TASKS = {"machine": machine, "train": train, "first_call": first_call, "quickstart": quickstart,
+         "population": population, "grid_search": grid_search}
 
 
 def main(argv):

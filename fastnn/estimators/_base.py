@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import types
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,6 +56,25 @@ class stochastic_only:
                                  f"{sorted(P.OPTIMIZERS)}; solver='lbfgs' optimises over the "
                                  f"whole data set at once (use fit)")
         return types.MethodType(self.method, obj)
+
+
+@dataclass
+class FitPlan:
+    """What ``fit`` trains once its checks are done: ``model_`` on ``X``, ``Y`` with the sample
+    weights ``weights`` (None: unweighted), by L-BFGS (``lbfgs``) or by
+    ``model_.fit(X, Y, callbacks=[monitor], sample_weight=weights, **fit_args)``.  ``rows`` are
+    the rows of the ``X`` given to ``fit`` that ``X`` holds (None: all of them; the
+    early-stopping split leaves some out).  The model-selection searches train the stochastic
+    plans of many estimators as the members of one population."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    weights: np.ndarray | None
+    rows: np.ndarray | None
+    incremental: bool
+    lbfgs: bool
+    fit_args: dict
+    monitor: Monitor | None
 
 
 class GradientEstimator(BaseEstimator):
@@ -92,6 +112,17 @@ class GradientEstimator(BaseEstimator):
         self.backend = backend
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        plan = self._fit_plan(X, y, sample_weight, incremental, classes)
+        if plan.lbfgs:
+            self.loss_, self.n_iter_ = _lbfgs.minimize(self, plan.X, plan.Y, plan.weights)
+        else:
+            self._fit_stochastic(plan)
+        return self._fit_finish(plan)
+
+    def _fit_plan(self, X, y, sample_weight=None, incremental=False, classes=None):
+        """Everything ``fit`` does before training: the checked data and weights, the network
+        in ``model_``, and for the stochastic solvers the records, the :class:`Monitor` and the
+        arguments of ``model_.fit`` (a :class:`FitPlan`)."""
         P.check_training(self)
         lbfgs = self.solver == P.LBFGS
         if incremental and self.early_stopping:
@@ -101,7 +132,7 @@ class GradientEstimator(BaseEstimator):
         if lbfgs and not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
             warnings.warn(f"batch_size={self.batch_size!r} does not apply to solver='lbfgs', "
                           f"which uses every sample in each evaluation; it is ignored",
-                          UserWarning, stacklevel=3)
+                          UserWarning, stacklevel=4)
         fresh = not (incremental or self.warm_start) or not hasattr(self, "model_")
         X, y = self._validate_xy(X, y, reset=fresh)
         weights = V.check_sample_weight(sample_weight, X.shape[0])
@@ -109,9 +140,9 @@ class GradientEstimator(BaseEstimator):
             self._rng = P.make_rng(self.random_state)
         Y, n_out, loss = self._encode_targets(y, fresh, incremental, classes)
         weights = self._class_weights(y, weights)
-        validation = None
+        validation, rows = None, None
         if self.early_stopping and not lbfgs:
-            X, Y, weights, validation = self._split_validation(X, Y, y, weights)
+            X, Y, weights, validation, rows = self._split_validation(X, Y, y, weights)
         l1, l2, per_weight = self._penalty(X.shape[0] if weights is None else float(weights.sum()))
         if fresh:
             self._build(X, n_out, loss, l1, l2, per_weight)
@@ -124,17 +155,7 @@ class GradientEstimator(BaseEstimator):
                                     backend=self.backend,
                                     dtype=DTYPE_NAMES[np.dtype(self.model_.dtype)])
         if lbfgs:
-            self.loss_, self.n_iter_ = _lbfgs.minimize(self, X, Y, weights)
-        else:
-            self._fit_stochastic(X, Y, weights, validation, incremental)
-        self._publish_weights()
-        if not np.isfinite(self.model_.params).all():
-            raise ValueError("Solver produced non-finite parameter weights. The input data may "
-                             "contain large values and need to be preprocessed.")
-        return self
-
-    def _fit_stochastic(self, X, Y, weights, validation, incremental):
-        """Epochs of mini-batch training with sklearn's bookkeeping (:class:`Monitor`)."""
+            return FitPlan(X, Y, weights, rows, incremental, True, {}, None)
         if not hasattr(self, "loss_curve_"):       # the first stochastic fit of this network
             self.loss_curve_: list[float] = []
             self.best_loss_: float | None = math.inf
@@ -142,17 +163,32 @@ class GradientEstimator(BaseEstimator):
         elif not incremental:
             self._reset_validation_records()
         self.n_iter_ = 0
-        monitor = Monitor(self, X.shape[0], validation, incremental)
-        self.model_.fit(X, Y, epochs=1 if incremental else self.max_iter,
+        fit_args = dict(epochs=1 if incremental else self.max_iter,
                         batch_size=P.batch_size(self.batch_size, X.shape[0]),
-                        shuffle=self.shuffle, seed=int(self._rng.integers(2 ** 31)),
-                        callbacks=[monitor], verbose=int(bool(self.verbose)),
-                        sample_weight=weights)
-        self.loss_ = self.loss_curve_[-1]
-        if not incremental and not monitor.converged:
-            warnings.warn(f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached and "
-                          f"the optimization hasn't converged yet; raise max_iter or "
-                          f"learning_rate_init", ConvergenceWarning, stacklevel=4)
+                        shuffle=self.shuffle, seed=int(self._rng.integers(2 ** 31)))
+        return FitPlan(X, Y, weights, rows, incremental, False, fit_args,
+                       Monitor(self, X.shape[0], validation, incremental))
+
+    def _fit_stochastic(self, plan):
+        """Epochs of mini-batch training with sklearn's bookkeeping (the plan's
+        :class:`Monitor`)."""
+        self.model_.fit(plan.X, plan.Y, callbacks=[plan.monitor], verbose=int(bool(self.verbose)),
+                        sample_weight=plan.weights, **plan.fit_args)
+
+    def _fit_finish(self, plan):
+        """Everything ``fit`` does once ``model_`` is trained as ``plan`` says: the last loss,
+        sklearn's ConvergenceWarning, the published weights and the non-finite check."""
+        if not plan.lbfgs:
+            self.loss_ = self.loss_curve_[-1]
+            if not plan.incremental and not plan.monitor.converged:
+                warnings.warn(f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
+                              f"reached and the optimization hasn't converged yet; raise "
+                              f"max_iter or learning_rate_init", ConvergenceWarning, stacklevel=4)
+        self._publish_weights()
+        if not np.isfinite(self.model_.params).all():
+            raise ValueError("Solver produced non-finite parameter weights. The input data may "
+                             "contain large values and need to be preprocessed.")
+        return self
 
     def _build(self, X, n_out, loss, l1, l2, per_weight):
         """A fresh network and fresh bookkeeping (``n_iter_``, ``t_``; ``loss_curve_`` and the
@@ -184,7 +220,8 @@ class GradientEstimator(BaseEstimator):
     def _split_validation(self, X, Y, y, weights):
         """Hold out ``validation_fraction`` of the rows (stratified for single-output
         classifiers), refusing the splits sklearn refuses: fewer than 2 validation rows, or a
-        class with a single sample when stratifying."""
+        class with a single sample when stratifying; returns the training part, its weights,
+        the validation part and the training rows' indices."""
         n = X.shape[0]
         stratify = self._stratify and y.ndim == 1
         if stratify:
@@ -208,7 +245,7 @@ class GradientEstimator(BaseEstimator):
                              f"{self.validation_fraction}) and needs at least 2. Increase "
                              f"'validation_fraction' or the size of your dataset.")
         w_train, w_val = (None, None) if weights is None else (weights[train], weights[val])
-        return X[train], Y[train], w_train, (X[val], Y[val], w_val)
+        return X[train], Y[train], w_train, (X[val], Y[val], w_val), train
 
     def _penalty(self, weight_sum):
         """No penalty (the linear regression)."""

@@ -1,0 +1,279 @@
+"""The epoch loop of one population: every member stepped as ``fit`` steps it, in one engine.
+
+For each member the loop keeps what ``fit`` keeps for its model: the random generator of its
+shuffles (``numpy.random.default_rng(shuffle_seed)``, first drawing the dropout seed), its epoch
+and step counters, the learning rate of each epoch from its optimizer (schedules included), its
+``History`` and callbacks.  The engine (:func:`fastnn.backends.population_engine`) trains all of
+them at once; between epochs each member's logs, callbacks and stopping are handled alone, so a
+member stops, diverges or is interrupted exactly where ``fit`` would have.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _spec as S
+from . import _threads, backends
+from . import callbacks as cb
+from .model import DivergenceError
+
+REPACK_FRACTION = 0.5    # rebuild the engine on the live members once at most this share is live
+REPACK_MIN = 8           # ... and the engine holds more members than this
+
+
+@dataclass
+class Result:
+    """What training one member gave: its trained model, its history, its error (or None) and
+    its callbacks as they ended."""
+
+    index: int
+    model: object
+    history: dict
+    error: Exception | None = None
+    callbacks: list = field(default_factory=list)
+
+
+class _Track:
+    """The loop's record of one member (its model, data size, shuffle generator, hooks)."""
+
+    def __init__(self, member, n_rows, batch):
+        self.member, self.model = member, member.model
+        self.n = n_rows
+        self.n_batches = -(-n_rows // min(batch, n_rows))
+        self.rng = np.random.default_rng(member.shuffle_seed)
+        self.dropout_seed = int(self.rng.integers(2 ** 63))
+        self.order = np.arange(n_rows, dtype=np.int64)
+        self.history = cb.History()
+        self.hooks = [self.history] + list(member.callbacks)
+        self.budget = member.epochs     # epochs it may still train (None: no limit)
+        self.epochs_left = 0            # ... in the running call
+        self.error = None
+        self.pushed = None          # the params array last given to the model (see _callbacks)
+        self.synced = None          # the params array _finish gave the model
+        # a member whose only hook is its History, without a schedule, packs its optimizer once
+        self.fixed_opt = len(self.hooks) == 1 and self.model.optimizer.schedule is None
+        self.opt = None
+        if self.model.opt_state is None:
+            self.model.opt_state = np.zeros((2, self.model.n_params), self.model.dtype)
+
+    def trainable(self):
+        return self.error is None and (self.budget is None or self.budget > 0)
+
+
+class Run:
+    """One group of members (of :func:`fastnn._members.group`) training on ``X``, ``Y`` (checked,
+    of the members' dtype), call after call of :meth:`train`: each member's shuffle generator,
+    counters, history and optimizer state carry on, and the engine is kept while the same
+    members train and nobody replaced their weights, so ``k`` calls of one epoch are the same
+    training as one call of ``k`` epochs."""
+
+    def __init__(self, members, X, Y, backend, batch_size, validation):
+        n = X.shape[0]
+        batch = n if batch_size is None else batch_size
+        self.tracks = [_Track(m, n if m.rows is None else len(m.rows), batch) for m in members]
+        self.batch = max(min(batch, t.n) for t in self.tracks)
+        self.classification = self.tracks[0].member.spec.loss in S.CLASSIFICATION_LOSSES
+        self.threads = _threads.threads_for(self.tracks[0].member.spec, self.batch)
+        self._data = (backend, X, Y)
+        self._validation = validation
+        self._engine, self._lanes = None, []    # the engine and the tracks in its lanes
+
+    def results(self):
+        """One :class:`Result` per member, in order (their models, histories, errors)."""
+        return [Result(t.member.index, t.model, t.history.history, t.error, t.member.callbacks)
+                for t in self.tracks]
+
+    def _engine_for(self, tracks):
+        """The kept engine when it holds exactly ``tracks`` and their models still have the
+        weights it gave them; else a new one built from the models."""
+        if tracks == self._lanes and all(t.model.params is t.synced for t in tracks):
+            return self._engine
+        self._engine, self._lanes = _engine(self._data[0], tracks, *self._data[1:], self.batch), \
+            list(tracks)
+        return self._engine
+
+    def train(self, epochs=None, progress=None):
+        """``epochs`` more epochs of every member that may train (None: the rest of each
+        member's own epochs; a member's ``epochs`` caps its total either way).  Its hooks see
+        ``on_train_begin`` and ``on_train_end`` once per call, as ``Session.run``'s do;
+        ``progress(n)`` is called with the members finished after each epoch."""
+        live = [t for t in self.tracks if t.trainable()]
+        for t in live:
+            t.epochs_left = t.budget if epochs is None else \
+                epochs if t.budget is None else min(epochs, t.budget)
+            t.opt = None                # hyper-parameters set between calls take effect
+            for hook in t.hooks:
+                hook.set_model(t.model)
+            for hook in t.hooks:
+                hook.on_train_begin()
+            t.model.stop_training = False
+        if not live:
+            return
+        backend, X, Y = self._data
+        with _threads.limited(self.threads):
+            engine = self._engine_for(live)
+            try:
+                while live:
+                    _epoch(engine, live, self._validation, self.classification)
+                    done = [t for t in live if t.error is not None or t.epochs_left == 0
+                            or t.model.stop_training]
+                    for t in done:
+                        _finish(engine, live.index(t), t)
+                    if progress is not None:
+                        progress(len(done))
+                    if done:
+                        live, engine = _repacked(engine, live, done, backend, X, Y, self.batch)
+                        if live:
+                            self._engine, self._lanes = engine, list(live)
+            except KeyboardInterrupt:
+                for lane, t in enumerate(live):
+                    engine.restore(lane)
+                    _finish(engine, lane, t)
+                print(f"fastnn: training interrupted; kept the weights of each member's last "
+                      f"completed epoch ({len(live)} members were still training)",
+                      file=sys.stderr)
+            except BaseException:
+                for lane, t in enumerate(live):
+                    engine.restore(lane)
+                    _finish(engine, lane, t)
+                raise
+
+
+def _engine(backend, tracks, X, Y, batch):
+    models = [t.model for t in tracks]
+    weights = [t.member.weights for t in tracks]
+    return backends.population_engine(
+        backend, [t.member.spec for t in tracks], np.stack([m.params for m in models]),
+        np.stack([m.opt_state for m in models]), X, Y, [t.member.rows for t in tracks], batch,
+        weights if any(w is not None for w in weights) else None)
+
+
+def _epoch(engine, live, validation, classification):
+    """One epoch of every live member, then its logs and callbacks."""
+    opts = np.zeros((len(live), S.OPT_SIZE))
+    steps = np.zeros(len(live), np.int64)
+    seeds = np.zeros(len(live), np.uint64)
+    orders = []
+    for lane, t in enumerate(live):
+        if t.opt is None or not t.fixed_opt:
+            t.opt = t.model.optimizer.pack(t.model.epoch)
+        opts[lane] = t.opt
+        steps[lane], seeds[lane] = t.model.step, t.dropout_seed
+        if t.member.shuffle:
+            t.order = t.rng.permutation(t.n)
+        orders.append(t.order)
+    loss, accuracy = engine.epoch(orders, opts, steps, seeds)
+    finite = engine.finite()
+    for lane, t in enumerate(live):
+        if not (math.isfinite(loss[lane]) and finite[lane]):
+            engine.restore(lane)
+            t.error = _divergence(t, loss[lane], opts[lane, S.OPT_LR])
+        else:
+            t.model.epoch, t.model.step = t.model.epoch + 1, t.model.step + t.n_batches
+            t.epochs_left -= 1
+            if t.budget is not None:
+                t.budget -= 1
+    engine.snapshot()
+    columns = [("loss", loss.tolist())]
+    if classification:
+        columns.append(("accuracy", accuracy.tolist()))
+    if validation is not None:
+        val_loss, val_accuracy = engine.evaluate(*validation)
+        columns.append(("val_loss", val_loss.tolist()))
+        if classification:
+            columns.append(("val_accuracy", val_accuracy.tolist()))
+    columns.append(("lr", opts[:, S.OPT_LR].tolist()))
+    for lane, t in enumerate(live):
+        if t.error is not None:
+            continue
+        epoch = t.model.epoch - 1
+        if len(t.hooks) == 1:           # only its History: record the logs directly
+            t.history.epoch.append(epoch)
+            for key, values in columns:
+                t.history.history.setdefault(key, []).append(values[lane])
+        else:
+            _callbacks(engine, lane, t, epoch, {key: values[lane] for key, values in columns})
+
+
+def _callbacks(engine, lane, t, epoch, logs):
+    """Run the member's hooks; callbacks other than its History see its current weights, and
+    weights they set (``set_weights``) are what training goes on from."""
+    if len(t.hooks) > 1:
+        t.model.params, t.model.opt_state = engine.get(lane)
+        t.pushed = t.model.params
+    for hook in t.hooks:
+        hook.on_epoch_end(epoch, logs)
+    if t.pushed is not None and t.model.params is not t.pushed:
+        engine.put(lane, t.model.params)
+
+
+def _finish(engine, lane, t):
+    """The member's final weights into its model, then its ``on_train_end`` hooks."""
+    t.model.params, t.model.opt_state = engine.get(lane)
+    t.synced = t.model.params
+    for hook in t.hooks:
+        hook.on_train_end()
+
+
+def _divergence(t, loss, lr):
+    epoch = t.model.epoch
+    kept = f"; kept the weights of epoch {epoch - 1}" if epoch else ""
+    return DivergenceError(f"{t.member.label}: loss became {loss} at epoch {epoch}{kept}. "
+                           f"Lower the learning rate (now {lr:g}) or scale the inputs", epoch, lr)
+
+
+def _repacked(engine, live, done, backend, X, Y, batch):
+    """The members still training, and the engine to train them: the same one seen through
+    their lanes, or a new one holding only them once few are left (less work per epoch)."""
+    keep = [t for t in live if t not in done]
+    if not keep:
+        return keep, engine
+    view = _Subset(engine, [live.index(t) for t in keep])
+    if len(keep) > REPACK_FRACTION * view.n_members or view.n_members <= REPACK_MIN:
+        return keep, view
+    for lane, t in enumerate(keep):
+        t.model.params, t.model.opt_state = view.get(lane)
+    return keep, _engine(backend, keep, X, Y, batch)
+
+
+class _Subset:
+    """An engine seen through a subset of its lanes: the members that still train (the others
+    are left out of every epoch until the engine is rebuilt)."""
+
+    def __init__(self, engine, lanes):
+        base = engine.base if isinstance(engine, _Subset) else engine
+        self.base = base
+        self.lanes = [engine.lanes[i] for i in lanes] if isinstance(engine, _Subset) else lanes
+        self.n_members = base.n_members
+
+    def epoch(self, orders, opts, steps, seeds):
+        full = [None] * self.base.n_members
+        n = self.base.n_members
+        o = np.repeat(opts[:1], n, axis=0)    # lanes left out still see valid hyper-parameters
+        s, d = np.zeros(n, np.int64), np.zeros(n, np.uint64)
+        for i, lane in enumerate(self.lanes):
+            full[lane], o[lane], s[lane], d[lane] = orders[i], opts[i], steps[i], seeds[i]
+        loss, accuracy = self.base.epoch(full, o, s, d)
+        return loss[self.lanes], accuracy[self.lanes]
+
+    def finite(self):
+        return self.base.finite()[self.lanes]
+
+    def snapshot(self):
+        self.base.snapshot()
+
+    def restore(self, i):
+        self.base.restore(self.lanes[i])
+
+    def get(self, i):
+        return self.base.get(self.lanes[i])
+
+    def put(self, i, params):
+        self.base.put(self.lanes[i], params)
+
+    def evaluate(self, X, Y):
+        loss, accuracy = self.base.evaluate(X, Y)
+        return loss[self.lanes], accuracy[self.lanes]

@@ -1,0 +1,262 @@
+"""The numba population engine: every member of a population trained at once by one compiled
+kernel per epoch, the members in the SIMD lanes (:mod:`fastnn.backends._numba_population`).
+
+It keeps the population contract of :mod:`fastnn.backends._member_loop`.  Members with sample
+weights, and networks too wide for the lanes (:func:`in_lanes`), are trained by numba_cpu's
+kernel member by member instead.  The host arrays are
+member-minor (``params.T``: value ``q`` of member ``m`` at ``q * M + m``); the workspace is
+numba_cpu's :func:`~fastnn.backends.numba_cpu.plan` for one network with every offset times
+``M``, so each buffer holds the rows of all members side by side.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .. import _spec as S
+from . import _numba_population as K
+from ._member_loop import PopulationEngine as MemberLoop
+from .numba_cpu import plan
+
+EVAL_ROWS = 64        # row slots per batch when computing outputs and losses
+# The widest layer (fan_in * fan_out) up to which members in the SIMD lanes beat each member's own
+# BLAS products (numba_cpu's kernel, member after member).  Measured on 2-w-w-2 tanh networks,
+# 64 members, batch 10, one core: w = 16 lanes 4.5M model-samples/s vs 4.0M; w = 24 even
+# (2.8M); w = 32 1.4M vs 3.2M; the 2-64-64-3 bench population 0.52M vs 1.9M.
+LANES_MAX_PRODUCT = 400
+# ... and the most bytes one layer's batch buffer (rows x width x members) may take: the lanes
+# multiply the working set by the members, and past the L2 cache (2 MiB a core here) it streams
+# from memory (36 members of 2-64-3, batch 200, float64: 3.7 MB a buffer, lanes 44 ms an epoch
+# against 22 ms member by member).
+LANES_MAX_BYTES = 1 << 20
+
+
+def in_lanes(spec, batch_size=1, n_members=1, itemsize=4) -> bool:
+    """Whether the population kernel trains this network (else numba_cpu's, member by member):
+    at most SLOTS distinct activations, no layer wider than LANES_MAX_PRODUCT and a batch buffer
+    within LANES_MAX_BYTES."""
+    widest = max(int(a) * int(b) for a, b in zip(spec.sizes[:-1], spec.sizes[1:]))
+    buffer = batch_size * int(spec.sizes.max()) * n_members * itemsize
+    return K.supported(spec) and widest <= LANES_MAX_PRODUCT and buffer <= LANES_MAX_BYTES
+
+
+def _read_only(a):
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+class _Workspace:
+    """The kernel's layer table and work buffer for batches of ``rows`` row slots."""
+
+    def __init__(self, spec, rows, M, dtype, drop_layers):
+        training = drop_layers is not None
+        if training:
+            spec = dataclasses.replace(spec, drop=drop_layers.astype(np.float64))
+        layers, y_off, d_off, d_len, length = plan(spec, rows, training)
+        lanes = np.where(layers >= 0, layers * M, -1)
+        p_off = np.where(spec.p_off >= 0, spec.p_off * M, -1)
+        self.net = np.ascontiguousarray(np.column_stack(
+            [spec.sizes[:-1], spec.sizes[1:], spec.act, spec.w_off * M, spec.b_off * M, p_off,
+             lanes]).astype(np.int64))
+        self.netf = np.ascontiguousarray(np.column_stack([spec.act_alpha, spec.train_bias]),
+                                         dtype=np.float64)
+        self.ints = np.array([K.TRAIN, rows, 0, y_off * M, d_off * M, d_len * M, M], np.int64)
+        self.work = np.zeros(length * M, dtype)
+
+
+class PopulationEngine:
+    """All members in one kernel (see the module docstring and the contract in
+    :mod:`fastnn.backends._member_loop`)."""
+
+    def __new__(cls, specs, params, states, X, Y, rows, batch_size, weights=None):
+        if weights is not None or not in_lanes(specs[0], batch_size, len(specs),
+                                                params.dtype.itemsize):
+            from . import numba_cpu
+            return MemberLoop(numba_cpu, specs, params, states, X, Y, rows, batch_size, weights)
+        return super().__new__(cls)
+
+    def __init__(self, specs, params, states, X, Y, rows, batch_size, weights=None):
+        spec = specs[0]
+        M, n_params = len(specs), spec.n_params
+        self.n_members, self._spec, self._dtype = M, spec, params.dtype
+        self._P = np.ascontiguousarray(params.T).reshape(-1)
+        self._S = np.ascontiguousarray(np.transpose(states, (1, 2, 0))).reshape(2, -1)
+        self._G = np.zeros_like(self._P)
+        self._saved = (self._P.copy(), self._S.copy())
+        self._X, self._Y = _read_only(X), _read_only(Y)
+        self._rows = list(rows)
+        longest = max(X.shape[0] if r is None else len(r) for r in self._rows)
+        self._orders = np.zeros((2, M, longest), np.int64)
+        self._given = [None] * M
+        self._lane_i = np.zeros((2, M), np.int64)
+        self._lane_f = np.ascontiguousarray(np.stack(
+            [np.stack([s.l1 for s in specs], axis=1), np.stack([s.l2 for s in specs], axis=1),
+             np.stack([s.drop for s in specs], axis=1)]), dtype=np.float64)
+        drop_layers = self._lane_f[K.DROP].max(axis=1)
+        self._flags = (bool(drop_layers.any()), bool(self._lane_f[:K.DROP].any()))
+        self._train = _Workspace(spec, batch_size, M, params.dtype, drop_layers)
+        self._eval = {}
+        self._h = np.zeros((K.H_ROWS, M), params.dtype)
+        self._keys = np.zeros((2, M), np.uint64)
+        self._acc = np.zeros((K.ACC_ROWS, M))
+        self._no_out = np.zeros((0, 0, 0), params.dtype)
+        self._no_y = _read_only(np.zeros((0, 0), params.dtype))
+        self._no_opts = np.zeros((M, S.OPT_SIZE))
+        self._kind = S.SGD
+        self._n_params = n_params
+
+    def _run(self, space, mode, X, Y, orders, opts, seeds, out):
+        dropout, penalised = self._flags
+        kernel = K.kernel(*K.specialisation(self._spec, dropout, penalised,
+                                            self._kind))
+        space.ints[K.MODE], space.ints[K.SHARED] = mode, mode != K.TRAIN
+        kernel(space.ints, space.net, space.netf, self._lane_f, self._P, self._S, self._G, X, Y,
+               orders, self._lane_i, opts, seeds, space.work, self._h, self._keys, self._acc,
+               out)
+
+    def epoch(self, orders, opts, steps, seeds):
+        counts, lane_steps = self._lane_i
+        for m, order in enumerate(orders):
+            if order is None:
+                counts[m] = 0
+                continue
+            self._kind = int(opts[m, S.OPT_CODE])
+            n = order.shape[0]
+            counts[m] = n
+            if order is not self._given[m]:     # fit passes the same order when not shuffling
+                self._given[m] = order
+                self._orders[0, m, :n] = order
+                self._orders[1, m, :n] = order if self._rows[m] is None else self._rows[m][order]
+        lane_steps[:] = steps
+        self._run(self._train, K.TRAIN, self._X, self._Y, self._orders,
+                  np.ascontiguousarray(opts, dtype=np.float64), np.asarray(seeds, np.uint64),
+                  self._no_out)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._acc[K.C_TOTAL] / counts, self._acc[K.C_CORRECT] / counts
+
+    def _lanes(self, flat, rows=1):
+        return flat.reshape(rows, self._n_params, self.n_members)
+
+    def finite(self):
+        return np.isfinite(self._lanes(self._P)[0]).all(axis=0)
+
+    def snapshot(self):
+        np.copyto(self._saved[0], self._P)
+        np.copyto(self._saved[1], self._S)
+
+    def restore(self, m):
+        self._lanes(self._P)[..., m] = self._lanes(self._saved[0])[..., m]
+        self._lanes(self._S, 2)[..., m] = self._lanes(self._saved[1], 2)[..., m]
+
+    def get(self, m):
+        return self._lanes(self._P)[0, :, m].copy(), self._lanes(self._S, 2)[:, :, m].copy()
+
+    def put(self, m, params):
+        self._lanes(self._P)[0, :, m] = params
+
+    def _shared_pass(self, mode, X, Y, out):
+        n = X.shape[0]
+        rows = min(n, EVAL_ROWS)
+        if rows not in self._eval:
+            self._eval[rows] = _Workspace(self._spec, rows, self.n_members, self._dtype, None)
+        orders = np.broadcast_to(np.arange(n, dtype=np.int64), (2, 1, n)).copy()
+        self._lane_i[0] = n
+        self._run(self._eval[rows], mode, _read_only(X), _read_only(Y), orders, self._no_opts,
+                  self._keys[0], out)
+
+    def evaluate(self, X, Y):
+        self._shared_pass(K.LOSS, X, Y, self._no_out)
+        n = X.shape[0]
+        return self._acc[K.C_TOTAL] / n + self._penalties(n), self._acc[K.C_CORRECT] / n
+
+    def _penalties(self, n):
+        """Each member's penalty on ``n`` rows (numpy_ref's ``penalty``, divided by ``n`` with
+        ``penalty_per_weight``)."""
+        scale = 1.0 / n if self._spec.penalty_per_weight else 1.0
+        total = np.zeros(self.n_members)
+        P = self._lanes(self._P)[0]
+        spec = self._spec
+        for layer in range(spec.n_layers):
+            l1, l2 = self._lane_f[K.L1, layer], self._lane_f[K.L2, layer]
+            if l1.any() or l2.any():
+                W = P[int(spec.w_off[layer]):int(spec.b_off[layer])].astype(np.float64)
+                total += (l1 * scale) * np.abs(W).sum(axis=0) + (l2 * scale) * np.square(W).sum(axis=0)
+        return total
+
+    def forward(self, X):
+        out = np.empty((self.n_members, X.shape[0], self._spec.n_out), self._dtype)
+        self._shared_pass(K.OUTPUTS, X, self._no_y, out)
+        return out
+
+
+# --- blocks of members across cores -----------------------------------------------------------
+
+BLOCK_MIN_LANES = 16            # members per block at least (one AVX-512 register of float32)
+BLOCK_MIN_WORK = 2_000_000      # multiply-adds per block and epoch that pay for a thread hand-off
+
+
+def blocks_for(spec, n_members, n_rows, cores):
+    """How many blocks of members to train on separate cores: as many as ``cores`` while each
+    block keeps BLOCK_MIN_LANES members and BLOCK_MIN_WORK multiply-adds per epoch (the blocks
+    meet once per epoch, so a block's epoch must outweigh waking a thread)."""
+    sizes = [int(s) for s in spec.sizes]
+    per_row = 3 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    work = per_row * n_rows * n_members
+    return max(1, min(cores, n_members // BLOCK_MIN_LANES, work // BLOCK_MIN_WORK))
+
+
+class BlockedEngine:
+    """Contiguous blocks of members, each a :class:`PopulationEngine`, their epochs run on a
+    thread each (the kernels release the GIL); members do not interact, so the results are the
+    same as one engine's."""
+
+    def __init__(self, n_blocks, specs, params, states, X, Y, rows, batch_size):
+        from concurrent.futures import ThreadPoolExecutor
+        M = len(specs)
+        bounds = np.linspace(0, M, n_blocks + 1).astype(int)
+        self._ranges = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+        self._blocks = [PopulationEngine(specs[r.start:r.stop], params[r.start:r.stop],
+                                         states[r.start:r.stop], X, Y, rows[r.start:r.stop],
+                                         batch_size) for r in self._ranges]
+        self._where = [(b, m - r.start) for b, r in enumerate(self._ranges) for m in r]
+        self._pool = ThreadPoolExecutor(max_workers=n_blocks, thread_name_prefix="fastnn-block")
+        self.n_members = M
+
+    def _each(self, call):
+        return list(self._pool.map(call, range(len(self._blocks))))
+
+    def epoch(self, orders, opts, steps, seeds):
+        def one(b):
+            r = self._ranges[b]
+            return self._blocks[b].epoch(orders[r.start:r.stop], opts[r.start:r.stop],
+                                         steps[r.start:r.stop], seeds[r.start:r.stop])
+        parts = self._each(one)
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(2))
+
+    def finite(self):
+        return np.concatenate([block.finite() for block in self._blocks])
+
+    def snapshot(self):
+        for block in self._blocks:
+            block.snapshot()
+
+    def restore(self, m):
+        b, lane = self._where[m]
+        self._blocks[b].restore(lane)
+
+    def get(self, m):
+        b, lane = self._where[m]
+        return self._blocks[b].get(lane)
+
+    def put(self, m, params):
+        b, lane = self._where[m]
+        self._blocks[b].put(lane, params)
+
+    def evaluate(self, X, Y):
+        parts = self._each(lambda b: self._blocks[b].evaluate(X, Y))
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(2))
+
+    def forward(self, X):
+        return np.concatenate(self._each(lambda b: self._blocks[b].forward(X)))
