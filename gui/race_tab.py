@@ -69,9 +69,9 @@ class RaceTab(QWidget):
         grid = QGridLayout()
         self.rows = []
         for i, (opt, lr) in enumerate(DEFAULTS):
-            use = QCheckBox(f"Racer {i + 1}")
+            use = QCheckBox(f"Row {i + 1}")
             use.setChecked(i < 3)
-            use.setStyleSheet(f"color: rgb{PENS[i]};")
+            use.setStyleSheet(f"color: rgb{PENS[i]};")      # its first racer's (see start)
             optimizer = QComboBox()
             add_described(optimizer, "optimizer", OPTIMIZERS)
             optimizer.setCurrentText(opt)
@@ -81,7 +81,7 @@ class RaceTab(QWidget):
             rate.setCurrentText(lr)
             rate.setToolTip("One learning rate, or several separated by commas "
                             "(0.01, 0.03, 0.1): one racer each")
-            rate.setMinimumContentsLength(6)
+            rate.setMinimumContentsLength(16)
             batch = QSpinBox()
             batch.setRange(0, 10000)
             batch.setValue(10)
@@ -146,14 +146,16 @@ class RaceTab(QWidget):
         """Settings of the racers: the current settings with each checked row's optimizer and
         batch size and each of its learning rates (ValueError for fewer than 2 or more than
         :data:`~.population_run.MAX_RACERS`)."""
-        out = []
-        for use, optimizer, rate, batch in self.rows:
-            if use.isChecked():
-                out += [self.window.settings.copy(optimizer=optimizer.currentText(), lr=lr,
-                                                  batch_size=batch.value())
-                        for lr in parse_rates(rate.currentText())]
+        out = [v for row in self._row_variants() for v in row]
         pr.check_race_size(len(out))
         return out
+
+    def _row_variants(self):
+        """Per row, the Settings of its racers (none for an unchecked row)."""
+        return [[self.window.settings.copy(optimizer=optimizer.currentText(), lr=lr,
+                                           batch_size=batch.value())
+                 for lr in parse_rates(rate.currentText())] if use.isChecked() else []
+                for use, optimizer, rate, batch in self.rows]
 
     def start(self):
         """Start a race on the current data (errors become window messages)."""
@@ -166,12 +168,13 @@ class RaceTab(QWidget):
             self.window.show_message("error", str(exc))
             return
         self.host.worker.stop()
+        self._color_rows()
         self.problem = self.window.problem
         self.names = [describe(v) for v in variants]
         short = len(variants) > len(DEFAULTS)
         self.titles = [describe(v, short) for v in variants]
         self.snapshots = []
-        self._name_curves(self.names)
+        self._name_curves()
         for curve in self.curves:
             curve.setData([], [])
         self._arrange_surfaces(len(variants))
@@ -209,16 +212,26 @@ class RaceTab(QWidget):
             if i < n:
                 self.surface_grid.addWidget(plot, i // max(columns, 1), i % max(columns, 1))
 
-    def _name_curves(self, names):
-        """The legend names each racer's configuration (the unused curves leave it); the
-        surfaces are titled with the configuration alone (the numbers are in the table)."""
+    def _color_rows(self):
+        """Each row's name in the colour of its first racer."""
+        first = 0
+        for (use, *_), racers in zip(self.rows, self._row_variants()):
+            use.setStyleSheet(f"color: rgb{PENS[min(first, len(PENS) - 1)]};")
+            first += len(racers)
+
+    def _name_curves(self, winner=None):
+        """The legend names each racer's configuration (the unused curves leave it; a race of
+        more than four in short words, in columns) and marks the ``winner``; the surfaces are
+        titled with the configuration alone (the numbers are in the table)."""
+        big = len(self.names) > len(DEFAULTS)
         self.legend.clear()
-        self.legend.setColumnCount(1 if len(names) <= 6 else 2)
-        for curve, name in zip(self.curves, names):
-            self.legend.addItem(curve, name)
-        size = "9pt" if len(self.names) <= len(DEFAULTS) else "8pt"
+        self.legend.setColumnCount(2 if big else 1)
+        self.legend.setLabelTextSize("8pt" if big else "9pt")
+        for i, (curve, name) in enumerate(zip(self.curves, self.titles if big else self.names)):
+            self.legend.addItem(curve, name + ("   ★ winner" if i == winner else ""))
         for i, (plot, _, _) in enumerate(self.surfaces):
-            plot.setTitle(self.titles[i] if i < len(self.titles) else "", size=size)
+            plot.setTitle(self.titles[i] if i < len(self.titles) else "",
+                          size="8pt" if big else "9pt")
 
     def _show_points(self, problem, n):
         """The training points on each racer's surface, at the data's proportions."""
@@ -239,12 +252,8 @@ class RaceTab(QWidget):
     def _finished(self):
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
-        if self.snapshots:
-            final = list(self.names)            # the numbers are in the table beside the plot
-            best = self.winner()
-            if best is not None:
-                final[best] += "   ★ winner"
-            self._name_curves(final)
+        if self.snapshots:                      # the numbers are in the table beside the plot
+            self._name_curves(self.winner())
             self.results.setText(self._table(final=True))
 
     def winner(self):
