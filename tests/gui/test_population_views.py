@@ -137,3 +137,17 @@ def test_nan_mean_std_leaves_out_stopped_members(gui_pkg):
     np.testing.assert_allclose(std, [np.std([1.0, 3.0, 5.0]), 1.0, 0.0])
     mean, _ = pr.nan_mean_std(np.full((2, 1), np.nan))
     assert np.isnan(mean).all()
+
+
+def test_a_racer_that_diverges_drops_out_and_the_others_finish(window, qtbot):
+    window.data_panel.select("Plane")
+    qtbot.waitUntil(lambda: window.problem.name == "Plane", timeout=20000)
+    race = window.race_tab
+    race.set_racers((("SGD", 100, 10), ("SGD", 0.03, 10)))
+    _finish(qtbot, race, 20)
+    qtbot.waitUntil(lambda: len(race.snapshots) == 2, timeout=10000)
+    bad, good = race.snapshots
+    assert "racer 1 diverged at epoch" in window.message.text()
+    assert bad.epoch < 20 and bad.surface is None and np.isfinite(bad.loss_y).all()
+    assert good.epoch == 20 and good.surface is not None
+    assert race.winner() == 1 and "winner" in race.legend.getLabel(race.curves[1]).text
