@@ -59,8 +59,9 @@ def race_configs(variants, n_rows):
 
 def seed_configs(settings, n=N_SEEDS):
     """Member configs of ``n`` initial weights of ``settings``'s network (seeds ``seed`` to
-    ``seed + n - 1``; the first is the playground's own).  The shuffles stay those of
-    ``settings.seed``, so the members differ in their initial weights only."""
+    ``seed + n - 1``; the first is the playground's own until it draws new weights).  The
+    shuffles stay those of ``settings.seed``, so the members differ in their initial weights
+    only."""
     return [{"seed": int(settings.seed) + k} for k in range(n)]
 
 
