@@ -29,13 +29,14 @@ class LessonActions:
         """The widget of a lesson's ``tab`` name."""
         w = self.window
         return {"playground": w.playground, "gradients": w.grad_view, "race": w.race_tab,
-                "step": w.step_view, "digits": w.digits_view}[name]
+                "seeds": w.seeds_tab, "step": w.step_view, "digits": w.digits_view}[name]
 
     def apply(self, lesson):
         """Set ``lesson``'s data, network and settings, show it, and start it."""
         w = self.window
         w.host.send("pause")
         w.race_tab.host.worker.stop()
+        w.seeds_tab.host.worker.stop()
         self.active = lesson
         d = w.data_panel
         d.select(lesson.dataset, emit=False)

@@ -22,7 +22,7 @@ class Lesson:
         in %, train_ratio, n_samples, seed) and ``features`` the inputs switched on.
     layers : ``((units, activation), ...)`` hidden layers; ``training`` Settings fields.
     speed : a :data:`~fastnn_gui.pacing.SPEEDS` label; ``tab`` the view to show ("playground",
-        "gradients", "race", "step", "digits"); ``play`` start training at once.
+        "gradients", "race", "seeds", "step", "digits"); ``play`` start training at once.
     race : ``((optimizer, lr, batch), ...)`` racers to start (the optimizer lesson).
     next_step : ``(button text, explanation, changes)``: ``changes`` has "layers", "features"
         or Settings fields.

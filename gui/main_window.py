@@ -28,6 +28,7 @@ from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
 from .panels.widgets import PanelScroll
 from .race_tab import RaceTab
+from .seeds_tab import SeedsTab
 from .settings import Settings
 from .views.digits_view import DigitsView
 from .views.grad_view import GradView
@@ -105,8 +106,10 @@ class MainWindow(QMainWindow):
         self.step_view = StepView()
         self.digits_view = DigitsView()
         self.race_tab = RaceTab(self)
+        self.seeds_tab = SeedsTab(self)
         for widget, title in ((self.grad_view, "Gradients"), (self.step_view, "Step-through"),
-                              (self.digits_view, "Digits / confusion"), (self.race_tab, "Race")):
+                              (self.digits_view, "Digits / confusion"), (self.race_tab, "Race"),
+                              (self.seeds_tab, "Seeds")):
             self.tabs.addTab(widget, title)
         center = QWidget()
         clay = QVBoxLayout(center)
@@ -381,6 +384,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):
         """Stop the worker threads before the window goes."""
         self.race_tab.stop()
+        self.seeds_tab.stop()
         self.host.stop()
         self._collector.stop()
         super().closeEvent(event)

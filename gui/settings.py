@@ -63,6 +63,13 @@ class Settings:
                        **changes)
 
 
+def batch_rows(settings, n_rows):
+    """``batch_size`` as the library takes it: None (full batch) for 0 or a size of at least
+    ``n_rows``, else the size."""
+    size = settings.batch_size
+    return None if size <= 0 or size >= n_rows else int(size)
+
+
 def loss_for(settings, task):
     """The loss to compile: the chosen one when it suits the task, else the task default."""
     options = losses_for(task)

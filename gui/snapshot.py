@@ -34,6 +34,19 @@ def class_scores(pred, loss, task):
     return np.clip(pred, 0.0, 1.0)
 
 
+def surface_values(pred, loss, problem):
+    """The output view's array (see :attr:`Snapshot.surface`) from the raw predictions ``pred``
+    of a network on ``problem``'s surface grid."""
+    if problem.task == "regression":
+        values = np.asarray(pred, dtype=np.float32).reshape(len(pred))
+    else:
+        values = class_scores(pred, loss, problem.task)
+    if problem.n_raw == 2:
+        res = int(round(np.sqrt(len(pred))))
+        values = values.reshape((res, res) + values.shape[1:])
+    return np.ascontiguousarray(values, dtype=np.float32)
+
+
 @dataclass
 class ViewRequests:
     """What the window asks the worker to add to its snapshots.
@@ -108,15 +121,7 @@ class Snapshot:
         views = views or ViewRequests()
         self.weights = [tuple(np.array(a) for a in w) for w in net.get_weights()]
         if run.grid is not None:
-            pred = net.predict(run.grid)
-            if p.task == "regression":
-                values = np.asarray(pred, dtype=np.float32).reshape(len(pred))
-            else:
-                values = class_scores(pred, run.loss, p.task)
-            if p.n_raw == 2:
-                res = int(round(np.sqrt(len(run.grid))))
-                values = values.reshape((res, res) + values.shape[1:])
-            self.surface = np.ascontiguousarray(values, dtype=np.float32)
+            self.surface = surface_values(net.predict(run.grid), run.loss, p)
         if run.thumb_grid is not None:
             outs = net.layer_outputs(run.thumb_grid)
             rows = THUMB_RES if p.n_raw == 2 else 1

@@ -40,15 +40,8 @@ class TrainingRun:
         self.thumb_grid = None if thumbs is None else p.inputs(thumbs)
 
     def targets(self, y):
-        """Targets in the form the loss expects (labels, 0/1 floats or one-hot rows)."""
-        task = self.problem.task
-        if task == "regression":
-            return y.astype(np.float32)
-        if self.loss == "mse" and task == "multiclass":
-            return preprocessing.one_hot(y, self.problem.n_classes)
-        if self.loss in ("mse", "binary_cross_entropy", "hinge"):
-            return y.astype(np.float32)
-        return y
+        """Targets in the form the loss expects (see :func:`targets`)."""
+        return targets(self.problem, self.loss, y)
 
     def _build(self, init_weights=None):
         s, p = self.settings, self.problem
@@ -64,9 +57,8 @@ class TrainingRun:
         """A session on the training set at the current batch size (closing the last one)."""
         if self.session is not None:
             self.session.close()
-        size = self.settings.batch_size
         self.batch = 0       # a new session starts a new epoch
-        batch = None if size <= 0 or size >= len(self.X_train) else size
+        batch = settings_mod.batch_rows(self.settings, len(self.X_train))
         self.session = self.net.session(self.X_train, self.T_train, batch_size=batch,
                                         shuffle=True, seed=self.settings.seed)
 
@@ -277,6 +269,19 @@ class TrainingRun:
         if detail:
             snap.fill_views(self, views)
         return snap
+
+
+def targets(problem, loss, y):
+    """Labels ``y`` of ``problem`` in the form ``loss`` expects (labels, 0/1 floats or one-hot
+    rows)."""
+    task = problem.task
+    if task == "regression":
+        return y.astype(np.float32)
+    if loss == "mse" and task == "multiclass":
+        return preprocessing.one_hot(y, problem.n_classes)
+    if loss in ("mse", "binary_cross_entropy", "hinge"):
+        return y.astype(np.float32)
+    return y
 
 
 def _copy(weights):

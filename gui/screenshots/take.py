@@ -197,12 +197,38 @@ def mnist(s):
 
 
 def race(s):
-    """The optimizers lesson: four optimizers from the same initial weights."""
+    """The optimizers lesson's network and data, raced as one population of 12: four optimizers
+    at three learning rates each, from the same initial weights."""
     w = s.w
     s.lesson("optimizers")
-    wait(s.app, lambda: w.race_tab.start_button.isEnabled() and "Final" in
-         w.race_tab.results.text(), timeout=300, what="the race")
+    race = w.race_tab
+    wait(s.app, lambda: race.start_button.isEnabled() and "Final" in race.results.text(),
+         timeout=300, what="the lesson's race")
+    race.set_racers((("SGD", (0.01, 0.03, 0.1), 10), ("Momentum", (0.01, 0.03, 0.1), 10),
+                     ("RMSProp", (0.001, 0.003, 0.01), 10), ("Adam", (0.001, 0.003, 0.01), 10)))
+    race.start()
+    wait(s.app, lambda: race.start_button.isEnabled() and "Final" in race.results.text(),
+         timeout=300, what="the race of 12")
     s.save("race")
+
+
+def seeds(s):
+    """32 seeds of a 3-neuron tanh layer on XOR: some initial weights find the four quadrants
+    early, some stall on a plateau first."""
+    w = s.w
+    w.lesson_banner.close_lesson()
+    w.tabs.setCurrentIndex(0)
+    s.select("XOR")
+    s.features(("x₁", "x₂"))
+    s.layers([(3, "tanh")])
+    s.train(optimizer="SGD", lr="0.1")
+    tab = w.seeds_tab
+    w.tabs.setCurrentWidget(tab)
+    tab.epochs.setValue(300)
+    tab.start_button.click()
+    wait(s.app, lambda: tab.start_button.isEnabled() and tab.spread is not None
+         and len(tab.spread.epochs) == 300, timeout=300, what="the seeds")
+    s.save("seeds")
 
 
 def gradients(s):
@@ -246,8 +272,8 @@ def lesson(s):
 
 
 SHOTS = {"playground": playground, "regression": regression, "multiclass": multiclass,
-         "mnist": mnist, "race": race, "gradients": gradients, "step_through": step_through,
-         "lesson": lesson}
+         "mnist": mnist, "race": race, "seeds": seeds, "gradients": gradients,
+         "step_through": step_through, "lesson": lesson}
 
 
 def main(argv=None):

@@ -1,23 +1,8 @@
-"""Race, diagnostics, divergence, back-end switch, files, custom data and the signal pin."""
+"""Diagnostics, divergence, back-end switch, files, custom data and the signal pin."""
 import importlib
 import sys
 
 import numpy as np
-
-
-def test_race_same_initial_weights(window, qtbot):
-    race = window.race_tab
-    race.epochs.setValue(25)
-    with qtbot.waitSignal(race.host.worker.sig_finished, timeout=30000):
-        race.start_button.click()
-    qtbot.waitUntil(lambda: [s.epoch for s in race.snapshots] == [25, 25, 25], timeout=5000)
-    runs = race.host.worker.runs
-    for t in runs[1:]:
-        for a, b in zip(t.initial_weights, runs[0].initial_weights):
-            np.testing.assert_array_equal(a[0], b[0])
-    assert all(len(c.getData()[0]) == 25 for c in race.curves[:3])
-    losses = [s.loss_y[-1] for s in race.snapshots]
-    assert len(set(losses)) == 3
 
 
 def test_gradient_norms_recorded(window, qtbot, wait_epoch, settle):
