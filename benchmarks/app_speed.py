@@ -24,6 +24,7 @@ import statistics
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+FULL_SPEED = "full speed"    # a label of fastnn_gui.pacing.SPEEDS: the app as fast as it goes
 
 
 def bare_fit_rate(window, seconds, repeats):
@@ -59,6 +60,7 @@ def app_rate(app, window, seconds):
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
+    window.controls.speed.setCurrentText(FULL_SPEED)   # the classroom default paces for eyes
     window.controls.play.click()
     _pump(app, 1.0)                            # let the chunk size settle
     epoch0, start = window.drawn.epoch, time.perf_counter()
