@@ -195,6 +195,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
         """
         mode, batch_size, step = ints[MODE], ints[BATCH], ints[STEP]
         x_ptr, x_idx, x_val = rows_of_x
+        # Every test of the sparse path starts with the free variable ``sparse``: Numba prunes
+        # such branches before typing, so a dense kernel compiles none of that code.
         given_rows = sparse and x_ptr.shape[0] > 0
         by_rows = given_rows and not (dropout and mode == TRAIN and netf[0, DROP] > 0)
         has_w = weighted and weights.shape[0] > 0
@@ -216,7 +218,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
             Xb = work[net[0, IN]:net[0, IN] + rows * n_in]
             Yb = work[y_off:y_off + rows * n_out]
             for i in range(rows):
-                if not given_rows:
+                if not sparse or not given_rows:
                     for j in range(n_in):
                         Xb[i * n_in + j] = X[ids[i], j]
                 elif not by_rows:               # sparse rows under input dropout: a dense block
@@ -251,7 +253,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                 for i in range(rows):
                     for j in range(m):
                         Zl[i * m + j] = b[j]
-                if by_rows and layer == 0:      # Z row i += x * W row p for each non-zero (p, x)
+                if sparse and by_rows and layer == 0:   # Z row i += x * W row p for each non-zero (p, x)
                     W = params[net[0, W_OFF]:net[0, W_OFF] + k * m]
                     for i in range(rows):
                         z_row = Zl[i * m:(i + 1) * m]
@@ -432,7 +434,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                     b = params[net[layer, B_OFF]:net[layer, B_OFF] + m]
                     for j in range(m):
                         b[j] = decay * b[j] - lr * gb[j]
-                    if by_rows and layer == 0:  # W row p -= lr * x * dZ row i per non-zero
+                    if sparse and by_rows and layer == 0:   # W row p -= lr * x * dZ row i per non-zero
                         if decay != 1:
                             for q in range(k * m):
                                 W[q] *= decay
@@ -441,7 +443,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                         # float64 so that gemm has one signature (alpha, beta float64) to compile
                         blas.gemm(1, 0, k, m, rows, np.float64(-lr), work, net[layer, IN], work, d0,
                                   np.float64(decay), params, net[layer, W_OFF], args)
-                elif by_rows and layer == 0:    # gW row p += x * dZ row i for each non-zero
+                elif sparse and by_rows and layer == 0:   # gW row p += x * dZ row i for each non-zero
                     for q in range(k * m):
                         gW[q] = 0
                     h[ONE] = 1                  # in the parameter dtype, like -lr above
