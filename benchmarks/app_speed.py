@@ -75,10 +75,14 @@ def app_rate(app, window, seconds):
 
 
 def _pump(app, seconds):
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.001)
+    """Run the event loop for ``seconds``, as ``app.exec()`` does (the thread sleeps until an
+    event comes; a loop of ``processEvents()`` would wake it every few milliseconds and take the
+    GIL from the training thread each time)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(max(1, int(1000 * seconds)), loop.quit)
+    loop.exec()
 
 
 def main(argv=None):

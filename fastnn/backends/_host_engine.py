@@ -22,7 +22,7 @@ class HostEngine:
     """
 
     def __init__(self, train_epoch, workspace, evaluate, spec, params, state, X, Y, batch_size,
-                 sample_weight=None):
+                 sample_weight=None, train_epochs=None):
         self.params, self.state = params, state
         self._evaluate = evaluate
         self._args = (spec, params, state, X, Y)
@@ -32,13 +32,58 @@ class HostEngine:
         self._workspace = workspace
         self._sparse_input = is_sparse(X)
         self._buffers = () if workspace is None else (self._plan(spec),)
-        # The last two snapshots, newest first: a divergence may need the one before the last.
-        self._saved = [(params.copy(), state.copy()), (params.copy(), state.copy())]
+        # The last two snapshots, newest first (a divergence may need the one before the last),
+        # and a spare for epochs() to write the one before its last epoch into; each is one
+        # flat buffer of params then state.
+        self._saved = [self._new_snapshot(), self._new_snapshot()]
+        self._spare = self._new_snapshot()
+        self._train_epochs = train_epochs or self._epoch_by_epoch
+
+    def _new_snapshot(self):
+        flat = np.concatenate([self.params, self.state.ravel()])
+        return flat, flat[:self.params.size], flat[self.params.size:].reshape(self.state.shape)
 
     def epoch(self, order, opt, step, seed):
         """One epoch over ``order``; returns ``(mean loss, accuracy)``."""
         return self._train_epoch(*self._args, order, self._batch_size, opt, step, seed,
                                  self._sample_weight, *self._buffers)
+
+    def epochs(self, orders, opts, step, seed):
+        """Whole epochs in one call, epoch ``e`` over the rows ``orders[e]`` with the
+        hyper-parameters ``opts[e]``, from optimizer step ``step``; returns the per-epoch
+        ``(losses, accuracies)`` when every epoch's loss and the weights after it are finite, the
+        snapshots then being those after the last two epochs (as if :meth:`snapshot` had followed
+        each).  Otherwise returns None with the weights, optimizer state and snapshots as before
+        the call: training those epochs one at a time tells where it failed.  One kernel call
+        where the back end has ``train_epochs`` (numba), else one per epoch."""
+        results = self._train_epochs(*self._args, orders, self._batch_size, opts, step, seed,
+                                     self._spare[0], self._sample_weight, *self._buffers)
+        if not (np.isfinite(results).all() and self.params_finite()):
+            self.restore()
+            return None
+        if len(orders) == 1:
+            self.snapshot()
+        else:       # the spare holds the weights before the last epoch
+            newest, oldest = self._saved
+            np.copyto(oldest[1], self.params)
+            np.copyto(oldest[2], self.state)
+            self._saved, self._spare = [oldest, self._spare], newest
+        return results[:, 0], results[:, 1]
+
+    def _epoch_by_epoch(self, spec, params, state, X, Y, orders, batch_size, opts, step, seed,
+                        older, sample_weight=None, *buffers):
+        """``train_epochs`` (see :mod:`fastnn.backends`) as one ``train_epoch`` call per epoch."""
+        history = np.full((len(orders), 2), np.nan)
+        batches = -(-orders.shape[1] // batch_size)
+        for e, order in enumerate(orders):
+            if e == len(orders) - 1 and e > 0:
+                older[:params.size] = params
+                older[params.size:] = state.ravel()
+            history[e] = self._train_epoch(spec, params, state, X, Y, order, batch_size, opts[e],
+                                           step + e * batches, seed, sample_weight, *buffers)
+            if not np.isfinite(history[e, 0]):
+                break
+        return history
 
     def evaluate(self):
         """Mean loss plus penalty and accuracy on the training set at the current weights."""
@@ -64,12 +109,12 @@ class HostEngine:
         """Remember the current weights and optimizer state (the last good ones); the snapshot
         before it is kept too, for :meth:`restore` with ``older=True``."""
         self._saved.reverse()
-        np.copyto(self._saved[0][0], self.params)
-        np.copyto(self._saved[0][1], self.state)
+        np.copyto(self._saved[0][1], self.params)
+        np.copyto(self._saved[0][2], self.state)
 
     def restore(self, older=False):
         """Go back to the last snapshot (``older``: to the one before it)."""
-        params, state = self._saved[1 if older else 0]
+        _, params, state = self._saved[1 if older else 0]
         np.copyto(self.params, params)
         np.copyto(self.state, state)
 
