@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-# Training inputs with at most this fraction of non-zeros (MNIST: 0.19) go through the first
-# layer as sparse rows: each non-zero costs one row of W, so that work scales with the density,
-# while a dense product costs the same at any density (benchmarks/results: the break-even).
+from .. import _threads
+
+# Dense training inputs with at most this fraction of non-zeros (MNIST: 0.19) go through the
+# first layer as sparse rows on one thread: each non-zero costs one row of W, so that work scales
+# with the density, while a dense product costs the same at any density (benchmarks/results: the
+# break-even).  The sparse loops run on one core, so with more BLAS threads the dense product is
+# faster (MNIST 784-256-128-10 on 2 threads: 82k samples/s as sparse rows, 1.6x that as BLAS).
 SPARSE_MAX_DENSITY = 0.5
 
 
@@ -157,19 +161,22 @@ def no_rows(dtype):
 
 class TrainingRows:
     """The training set's sparse rows, when its first layer should visit only the non-zeros (a
-    ``scipy.sparse`` input, or a dense one with few non-zeros and no dropout on it), built once
-    per training set; else :attr:`none`, empty arrays of the same types."""
+    ``scipy.sparse`` input, or a dense one with few non-zeros and no dropout on it, trained on one
+    thread), built once per training set; else :attr:`none`, empty arrays of the same types."""
 
     def __init__(self, dtype):
         self.none = no_rows(dtype)
         self._source = self._rows = None
 
     def of(self, spec, X):
-        """The rows to pass the kernel for training set ``X`` (a cached result per ``X``)."""
-        if X is not self._source:
-            self._source, self._rows = X, self.none
+        """The rows to pass the kernel for training set ``X`` (a cached result per ``X`` and
+        thread count)."""
+        key = (X, _threads.current() == 1)
+        if self._source is None or key[0] is not self._source[0] or key[1] != self._source[1]:
+            self._source, self._rows = key, self.none
             if is_sparse(X):
                 self._rows = sparse_rows(X)
-            elif spec.drop[0] == 0 and X.size and np.count_nonzero(X) <= SPARSE_MAX_DENSITY * X.size:
+            elif key[1] and spec.drop[0] == 0 and X.size and \
+                    np.count_nonzero(X) <= SPARSE_MAX_DENSITY * X.size:
                 self._rows = sparse_rows(X)
         return self._rows
