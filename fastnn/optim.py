@@ -155,6 +155,14 @@ class Optimizer(ABC):
         self._pack(opt)
         return opt
 
+    def pack_epochs(self, first: int, count: int) -> np.ndarray:
+        """:meth:`pack` of epochs ``first .. first + count - 1`` as rows of one (count, OPT_SIZE)
+        array (only the learning rate can differ between them)."""
+        opts = np.repeat(self.pack(first)[None, :], count, axis=0)
+        if self.schedule:
+            opts[1:, S.OPT_LR] = [self.lr_at(first + e) for e in range(1, count)]
+        return opts
+
     @abstractmethod
     def _pack(self, opt):
         """Write this optimizer's own slots of ``opt``."""

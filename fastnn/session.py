@@ -314,11 +314,10 @@ class Session:
     def _orders(self, count):
         """The row orders of the next ``count`` epochs, (count, n) int64 (the same draws as
         ``count`` calls of :meth:`_epoch` would make)."""
-        if not self.shuffle:
-            return np.broadcast_to(self._order, (count, self._n))
-        orders = np.empty((count, self._n), np.int64)
-        for row in orders:
-            row[:] = self._rng.permutation(self._n)
+        orders = np.tile(self._order if not self.shuffle else np.arange(self._n, dtype=np.int64),
+                         (count, 1))
+        if self.shuffle:        # row by row, the same stream as ``count`` permutation() calls
+            self._rng.permuted(orders, axis=1, out=orders)
         return orders
 
     def _call(self, orders):
@@ -326,10 +325,9 @@ class Session:
         (the engine is then as before the call)."""
         m, count = self._model, len(orders)
         engine = self._engine if self._up_to_date() else self._ensure_engine()
-        opts = np.stack([m.optimizer.pack(m.epoch + e) for e in range(count)])
+        opts = m.optimizer.pack_epochs(m.epoch, count)
         with self._lock:
-            result = engine.epochs(np.ascontiguousarray(orders), opts, m.step,
-                                   self._dropout_seed)
+            result = engine.epochs(orders, opts, m.step, self._dropout_seed)
             if result is None:
                 return None
             self._dirty = True
