@@ -161,7 +161,7 @@ class Snapshot:
 
     def _fill_classification(self, run):
         p = run.problem
-        pred = run.predict_labels(run.X_test)
+        pred = run.test_labels()
         k = p.n_classes
         self.confusion = np.bincount(p.y_test * k + pred, minlength=k * k).reshape(k, k)
         wrong = np.flatnonzero(pred != p.y_test)[:N_MISCLASSIFIED]

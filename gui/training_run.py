@@ -74,6 +74,7 @@ class TrainingRun:
         self.last_update = None      # (weights before, weights after, "batch" | "epochs")
         self.train_now = self.test_now = None    # losses at the current weights
         self._evaluated = None       # position of the last evaluate() (None: weights edited)
+        self._test_labels = None     # (position, predicted test labels), see test_labels()
         self.loss_x, self.loss_y = [], []
         self.test_x, self.test_y = [], []
         self.acc_x, self.acc_train, self.acc_test = [], [], []
@@ -107,6 +108,7 @@ class TrainingRun:
             self._open_session()
         settings_mod.apply_live(self.net, settings)
         self.session.set_optimizer(lr=float(settings.lr))
+        self._network_changed()      # e.g. an activation: the same weights compute otherwise
         return kind
 
     def reset(self, same_weights):
@@ -149,7 +151,12 @@ class TrainingRun:
         else:
             W[row, col] = value
         self.net.set_weights(weights)
-        self._evaluated = None       # the losses shown must be the edited network's
+        self._network_changed()
+
+    def _network_changed(self):
+        """Forget what was computed at the current position: the losses and predictions shown
+        must be the edited network's."""
+        self._evaluated = self._test_labels = None
 
     # -- training -------------------------------------------------------------------------
     def train(self, epochs, track=False):
@@ -226,13 +233,19 @@ class TrainingRun:
             self.acc_x.append(position)
             self.acc_train.append(float(train["accuracy"]) if "accuracy" in train else
                                   self._accuracy_on_training_set())
-            self.acc_test.append(float(np.mean(self.predict_labels(self.X_test)
-                                               == self.problem.y_test)))
+            self.acc_test.append(float(np.mean(self.test_labels() == self.problem.y_test)))
         self._evaluated = position
 
     def _accuracy_on_training_set(self):
         """Training accuracy from predictions (the losses that log no accuracy: mse)."""
         return float(np.mean(self.predict_labels(self.X_train) == self.problem.y_train))
+
+    def test_labels(self):
+        """Predicted class labels of the test set at the current weights (computed once per
+        position: the loss curve and the confusion matrix of one snapshot share them)."""
+        if self._test_labels is None or self._test_labels[0] != self.position:
+            self._test_labels = (self.position, self.predict_labels(self.X_test))
+        return self._test_labels[1]
 
     def predict_labels(self, X):
         """Predicted class labels for network inputs ``X``."""
