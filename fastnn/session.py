@@ -298,7 +298,8 @@ class Session:
             if count == 1:
                 yield self._model.epoch, self._epoch()
                 left -= 1
-                self._per_call = min(self._per_call * 4, _MAX_PER_CALL)
+                if batched:             # the first epoch (compiles, if need be) goes alone
+                    self._per_call = min(self._per_call * 4, _MAX_PER_CALL)
                 continue
             orders = self._orders(count)
             start = time.perf_counter()
