@@ -146,19 +146,17 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                                 Mask[q] = 1.0 / keep[m] if (u >> _S11) * 2.0 ** -53 < keep[m] \
                                     else 0.0
                                 Ain[q] = Src[q] * Mask[q]
+                # 2-D views (row, lane) rather than a slice per row: one index per inner loop
+                Z2, A2 = Zl.reshape(slots * mo, M), Ain.reshape(slots * k, M)
+                W2, b2 = W.reshape(k * mo, M), b.reshape(mo, M)
                 for i in range(slots):
                     for j in range(mo):
-                        z = Zl[(i * mo + j) * M:(i * mo + j + 1) * M]
-                        bj = b[j * M:(j + 1) * M]
                         for m in range(M):
-                            z[m] = bj[m]
+                            Z2[i * mo + j, m] = b2[j, m]
                     for p in range(k):
-                        a = Ain[(i * k + p) * M:(i * k + p + 1) * M]
                         for j in range(mo):
-                            z = Zl[(i * mo + j) * M:(i * mo + j + 1) * M]
-                            w = W[(p * mo + j) * M:(p * mo + j + 1) * M]
                             for m in range(M):
-                                z[m] += a[m] * w[m]
+                                Z2[i * mo + j, m] += A2[i * k + p, m] * W2[p * mo + j, m]
                 code = net[layer, ACT]
                 alpha = params.dtype.type(netf[layer, 0])
                 size = slots * mo * M
@@ -197,6 +195,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
             part, hits, big = acc[C_PART], acc[C_HITS], h[H_BIG]
             esum, ysum, yz = acc[C_ESUM], acc[C_YSUM], acc[C_YZ]
             best, ybest, ybig = acc[C_BEST], acc[C_YBEST], acc[C_YBIG]
+            one = params.dtype.type(1.0)
             for m in range(M):
                 part[m] = 0.0
             for i in range(slots):
@@ -222,7 +221,8 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                                 ybest[m] = j
                     for j in range(n_out):
                         for m in range(M):
-                            e = math.exp(o[j * M + m] - big[m])  # the row max is subtracted
+                            x = o[j * M + m] - big[m]   # the row max is subtracted
+                            e = math.exp(x) if x != 0 else one     # (exp(0) is 1 exactly)
                             esum[m] += e
                             ysum[m] += yv[j * M + m]
                             yz[m] += yv[j * M + m] * o[j * M + m]
@@ -320,16 +320,15 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                 if layer > 0:
                     e0 = d_off + (1 - ping) * d_len
                     E = work[e0:e0 + slots * k * M]
+                    E2, D2, W2 = E.reshape(slots * k, M), Dl.reshape(slots * mo, M), \
+                        W.reshape(k * mo, M)
                     for i in range(slots):
                         for p in range(k):
-                            e = E[(i * k + p) * M:(i * k + p + 1) * M]
                             for m in range(M):
-                                e[m] = 0
+                                E2[i * k + p, m] = 0
                             for j in range(mo):
-                                d = Dl[(i * mo + j) * M:(i * mo + j + 1) * M]
-                                w = W[(p * mo + j) * M:(p * mo + j + 1) * M]
                                 for m in range(M):
-                                    e[m] += d[m] * w[m]
+                                    E2[i * k + p, m] += D2[i * mo + j, m] * W2[p * mo + j, m]
                     if dropout and net[layer, MASK] >= 0:
                         Mask = work[net[layer, MASK]:net[layer, MASK] + slots * k * M]
                         for q in range(slots * k * M):
@@ -341,19 +340,16 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                 for q in range(k * mo * M):
                     gW[q] = 0
                 trained_bias = netf[layer, 1] != 0
+                D2, A2 = Dl.reshape(slots * mo, M), Ain.reshape(slots * k, M)
+                gW2, gb2 = gW.reshape(k * mo, M), gb.reshape(mo, M)
                 for i in range(slots):
                     for j in range(mo if trained_bias else 0):
-                        d = Dl[(i * mo + j) * M:(i * mo + j + 1) * M]
-                        g = gb[j * M:(j + 1) * M]
                         for m in range(M):
-                            g[m] += d[m]
+                            gb2[j, m] += D2[i * mo + j, m]
                     for p in range(k):
-                        a = Ain[(i * k + p) * M:(i * k + p + 1) * M]
                         for j in range(mo):
-                            d = Dl[(i * mo + j) * M:(i * mo + j + 1) * M]
-                            g = gW[(p * mo + j) * M:(p * mo + j + 1) * M]
                             for m in range(M):
-                                g[m] += a[m] * d[m]
+                                gW2[p * mo + j, m] += A2[i * k + p, m] * D2[i * mo + j, m]
                 if penalised:   # per_weight: numpy_ref's penalty(scale=1 / rows in the batch)
                     l1, l2, value = acc[C_L1], acc[C_L2], acc[C_VALUE]
                     for m in range(M):
