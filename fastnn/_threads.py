@@ -28,6 +28,7 @@ AUTO_MIN_WORK = 4_000_000
 _setting = AUTO
 _lock = threading.Lock()
 _active = 0              # fastnn calls inside limited() right now
+_in_force = 1            # the limit of the latest of them (1 when none runs)
 _limiter = None          # the threadpoolctl limiter of the outermost call
 _controller = None
 
@@ -89,10 +90,15 @@ def _take_control():
         openblas.clear_controlling_thread(force=True)
 
 
+def current() -> int:
+    """The BLAS threads fastnn's calls run with now (the limit in force; 1 outside them)."""
+    return _in_force
+
+
 @contextmanager
 def limited(threads=None):
     """Limit the BLAS pools to ``threads`` (default: the integer setting, else 1) for the body."""
-    global _active, _limiter, _controller
+    global _active, _limiter, _controller, _in_force
     threads = threads or (_setting if _setting != AUTO else 1)
     with _lock:
         if _controller is None:
@@ -106,12 +112,14 @@ def limited(threads=None):
         if _active == 0:
             _limiter = limiter            # remembers the sizes the pools had before fastnn
         _active += 1
+        _in_force = threads
     try:
         yield
     finally:
         with _lock:
             _active -= 1
             if _active == 0:
+                _in_force = 1
                 _take_control()
                 _limiter.restore_original_limits()
                 _limiter = None

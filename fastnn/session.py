@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,6 +36,12 @@ from . import _validation as V
 from . import callbacks as cb
 
 _HOOKS = ("set_model", "on_train_begin", "on_epoch_end", "on_train_end")
+# Batched epochs (Session._epochs): one engine call lasts about CALL_S seconds, so Ctrl-C, a pause
+# in the app or another thread reading the weights waits no longer; at most _MAX_PER_CALL epochs
+# and _MAX_ROWS rows of orders per call.
+CALL_S = 0.05
+_MAX_PER_CALL = 4096
+_MAX_ROWS = 1 << 22
 _CLAIM = threading.Lock()    # makes "is this model training?" and "it is now" one step
 
 
@@ -116,6 +123,7 @@ class Session:
         self._batch_index = 0              # next batch of the epoch in progress (0: none)
         self._partial = [0.0, 0.0]         # loss and hits summed over that epoch's rows so far
         self._kept = [(model.epoch, model.step)] * 2   # (epoch, step) of the engine's snapshots
+        self._per_call = 1                 # epochs in the next batched engine call
         model._attach(self)
 
     # --- data ------------------------------------------------------------------------------------
@@ -254,9 +262,7 @@ class Session:
             hook.on_train_begin()
         m.stop_training = False
         try:
-            for _ in range(epochs):
-                epoch = m.epoch
-                logs = self._epoch()
+            for epoch, logs in self._epochs(epochs, batched=len(hooks) == 1):
                 for hook in hooks:
                     hook.on_epoch_end(epoch, logs)
                 if m.stop_training:
@@ -273,13 +279,77 @@ class Session:
                 hook.on_train_end()
         return history
 
-    def _epoch(self):
-        """Train the rest of the epoch in progress (all of it when none is); returns its logs."""
+    def _epochs(self, epochs, batched):
+        """Train ``epochs`` epochs, yielding ``(epoch, logs)`` after each.
+
+        ``batched`` (nothing but the history looks at an epoch's end, and there is no validation
+        set): where the engine can, whole epochs go to it in calls of about :data:`CALL_S`
+        seconds each, so the interpreter is off the per-epoch path too.  The results are the
+        same bit for bit: if a call fails (a loss or weight not finite), the engine goes back to
+        before it and its epochs are trained again one at a time with the same orders.
+        """
+        batched = batched and self._val is None and \
+            getattr(self._ensure_engine(), "epochs", None) is not None
+        left = epochs
+        while left > 0:
+            count = 1
+            if batched and self._batch_index == 0:
+                count = min(left, self._per_call, max(1, _MAX_ROWS // self._n))
+            if count == 1:
+                yield self._model.epoch, self._epoch()
+                left -= 1
+                self._per_call = min(self._per_call * 4, _MAX_PER_CALL)
+                continue
+            orders = self._orders(count)
+            start = time.perf_counter()
+            done = self._call(orders)
+            if done is None:            # again one at a time: the failing epoch raises
+                for order in orders:
+                    yield self._model.epoch, self._epoch(order)
+            else:
+                self._per_call = _next_count(count, time.perf_counter() - start)
+                yield from done
+            left -= count
+
+    def _orders(self, count):
+        """The row orders of the next ``count`` epochs, (count, n) int64 (the same draws as
+        ``count`` calls of :meth:`_epoch` would make)."""
+        if not self.shuffle:
+            return np.broadcast_to(self._order, (count, self._n))
+        orders = np.empty((count, self._n), np.int64)
+        for row in orders:
+            row[:] = self._rng.permutation(self._n)
+        return orders
+
+    def _call(self, orders):
+        """Whole epochs in one engine call; their ``(epoch, logs)``, or None when it failed
+        (the engine is then as before the call)."""
+        m, count = self._model, len(orders)
+        engine = self._engine if self._up_to_date() else self._ensure_engine()
+        opts = np.stack([m.optimizer.pack(m.epoch + e) for e in range(count)])
+        with self._lock:
+            result = engine.epochs(np.ascontiguousarray(orders), opts, m.step,
+                                   self._dropout_seed)
+            if result is None:
+                return None
+            self._dirty = True
+            first, step = m.epoch, m.step
+            m.epoch, m.step = first + count, step + count * self._n_batches
+            self._kept = [(m.epoch, m.step), (m.epoch - 1, m.step - self._n_batches)]
+            self._order = orders[-1]
+        losses, accuracies = result
+        return [(first + e, self._logs(losses[e], accuracies[e], opts[e])) for e in range(count)]
+
+    def _epoch(self, order=None):
+        """Train the rest of the epoch in progress (all of it when none is) over the rows
+        ``order`` (the next shuffle, or the fixed order, when None); returns its logs."""
         m = self._model
         engine = self._engine if self._up_to_date() else self._ensure_engine()
         epoch, opt = m.epoch, m.optimizer.pack(m.epoch)
         first = self._batch_index * self._batch
-        if first == 0 and self.shuffle:
+        if order is not None:
+            self._order = order
+        elif first == 0 and self.shuffle:
             self._order = self._rng.permutation(self._n)
         rows = self._order[first:] if first else self._order
         with self._lock:
@@ -466,6 +536,12 @@ class Session:
         state = "closed" if self._closed else f"epoch {self._model.epoch}"
         return (f"Session({self._n} samples, batch_size={self._batch}, "
                 f"backend={self._model.backend!r}, {state})")
+
+
+def _next_count(count, seconds):
+    """Epochs for the next batched call after ``count`` took ``seconds``: about CALL_S seconds
+    of them, growing at most fourfold per call."""
+    return int(max(1, min(count * 4, _MAX_PER_CALL, count * CALL_S / max(seconds, 1e-9))))
 
 
 def _same_spec(a, b):

@@ -7,6 +7,7 @@ import scipy.sparse as sparse
 
 import fastnn
 from fastnn import _spec as S
+from fastnn import _threads
 from fastnn.backends import _host_engine, get_backend, numba_cpu, numpy_ref
 
 
@@ -35,6 +36,17 @@ def test_only_sparse_inputs_without_input_dropout_take_the_sparse_path(density, 
     rows = _host_engine.TrainingRows(np.float64)
     assert (rows.of(spec, X) is not rows.none) == sparse
     assert rows.of(spec, X) is rows.of(spec, X)          # built once per training set
+
+
+def test_dense_inputs_go_through_blas_when_training_on_several_threads(rng):
+    """The sparse-row loops run on one core: with more BLAS threads a mostly-zero dense X takes
+    the (threaded) dense product; a scipy.sparse X keeps its rows on any thread count."""
+    spec, _, X, _ = _problem(rng, 0.2)
+    rows = _host_engine.TrainingRows(np.float64)
+    with _threads.limited(2):
+        assert rows.of(spec, X) is rows.none
+        assert rows.of(spec, sparse.csr_matrix(X)) is not rows.none
+    assert rows.of(spec, X) is not rows.none                # one thread again: sparse rows
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

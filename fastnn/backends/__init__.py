@@ -28,11 +28,21 @@ is None or a float64 (n,) array of non-negative weights, one per row of ``X``: e
     vector (slots ``fastnn._spec.OPT_*``); ``seed`` an unsigned 64-bit dropout seed.  Returns
     ``(loss, accuracy)``: the mean over samples of each batch's loss (with penalty) and the
     running training accuracy.
+``train_epochs(spec, params, state, X, Y, orders, batch_size, opts, step, seed, older, ...)``
+    Optional (numba; the other CPU back ends' engines call ``train_epoch`` per epoch instead):
+    several epochs in one call, epoch ``e`` over ``orders[e]`` with ``opts[e]``
+    and steps from ``step + e * batches``; it writes the weights and optimizer state before the
+    last epoch into ``older`` (params then state, flat) and stops after an epoch whose loss is
+    not finite.  Returns the per-epoch ``(loss, accuracy)`` rows, NaN for epochs not trained.
 ``Engine(spec, params, state, X, Y, batch_size, sample_weight=None)``
     The back end's side of a training run: holds ``params``, ``state`` and the training set where
     the kernels want them (host memory, or the GPU) and every work buffer, allocated once.
     ``epoch(order, opt, step, seed)`` trains one epoch (or any list of rows: one batch is an
-    ``order`` of ``batch_size`` rows), ``params_finite()``, ``snapshot()``/``restore(older)``
+    ``order`` of ``batch_size`` rows); ``epochs(orders, opts, step, seed)`` trains whole epochs
+    in one call, row ``e`` of ``orders`` (E, n) with ``opts[e]`` (E, OPT_SIZE), and returns their
+    ``(losses, accuracies)``, or None with everything as before the call if a loss or weight
+    stopped being finite (None instead of a method where the engine has no such call: cuda);
+    ``params_finite()``, ``snapshot()``/``restore(older)``
     (the last good weights and optimizer state, or with ``older=True`` the snapshot before it),
     ``set_spec(spec)`` (train on with new activations, penalties or dropout rates of the same
     shapes), ``evaluate()`` (``evaluate`` on the training set at the current weights, from the

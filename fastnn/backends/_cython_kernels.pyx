@@ -12,8 +12,8 @@ The ``def`` entry points at the bottom take the :class:`fastnn._spec.NetSpec` ar
 (``NetSpec.arrays()``) and release the GIL for the whole computation.
 """
 from cython cimport floating
-from libc.math cimport (erf, erff, exp, expf, expm1, expm1f, fabs, log, log1p, log1pf, pow, sqrt,
-                        sqrtf, tanh, tanhf)
+from libc.math cimport (erf, erff, exp, expf, expm1, expm1f, fabs, isfinite, log, log1p, log1pf,
+                        pow, sqrt, sqrtf, tanh, tanhf)
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
@@ -677,6 +677,27 @@ def workspace_length(const int64_t[::1] sizes, const int64_t[::1] act, const dou
     return plan.length
 
 
+cdef double _epoch(Net* net, Plan* plan, floating* params, floating* state0,
+                   floating* state1, Py_ssize_t n_params, const floating[:, ::1] X,
+                   const floating[:, ::1] Y, const int64_t* order, Py_ssize_t n,
+                   Py_ssize_t batch_size, const double* opt, int64_t step, uint64_t seed,
+                   floating* work, floating* grad, double* correct) noexcept nogil:
+    """One epoch over the ``n`` rows ``order``; returns the loss summed over rows and adds the
+    hits to ``correct``."""
+    cdef Py_ssize_t batch, start, rows
+    cdef const int64_t* ids
+    cdef double total = 0
+    for batch in range((n + batch_size - 1) // batch_size):
+        start = batch * batch_size
+        rows = min(batch_size, n - start)
+        ids = &order[start]
+        _stage(net, plan, X, Y, ids, rows, work, True)
+        _forward(net, plan, params, work, rows, True, seed, step + batch + 1, ids)
+        total += rows * _backward(net, plan, params, grad, work, rows, True, ids, correct)
+        _update(opt, params, grad, state0, state1, n_params, step + batch + 1)
+    return total
+
+
 def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
                 const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
                 const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
@@ -697,22 +718,52 @@ def train_epoch(const int64_t[::1] sizes, const int64_t[::1] act, const double[:
     _weigh(&net, weights)
     cdef Plan plan = _new_plan(&net, batch_size, True)
     cdef Py_ssize_t n = order.shape[0]
-    cdef Py_ssize_t batch, start, rows
-    cdef const int64_t* ids
-    cdef double total = 0, correct = 0
+    cdef double total, correct = 0
     with nogil:
-        for batch in range((n + batch_size - 1) // batch_size):
-            start = batch * batch_size
-            rows = min(batch_size, n - start)
-            ids = &order[start]
-            _stage(&net, &plan, X, Y, ids, rows, &work[0], True)
-            _forward(&net, &plan, &params[0], &work[0], rows, True, seed, step + batch + 1, ids)
-            total += rows * _backward(&net, &plan, &params[0], &grad[0], &work[0], rows, True,
-                                      ids, &correct)
-            _update(&opt[0], &params[0], &grad[0], &state[0, 0], &state[1, 0], params.shape[0],
-                    step + batch + 1)
+        total = _epoch(&net, &plan, &params[0], &state[0, 0], &state[1, 0], params.shape[0], X,
+                       Y, &order[0], n, batch_size, &opt[0], step, seed, &work[0], &grad[0],
+                       &correct)
     free(plan.layer)
     return total / n, correct / n
+
+
+def train_epochs(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,
+                 const int64_t[::1] w_off, const int64_t[::1] b_off, const int64_t[::1] p_off,
+                 const double[::1] l1, const double[::1] l2, const double[::1] drop, int loss,
+                 const double[::1] train_bias, bint per_weight,
+                 floating[::1] params, floating[:, ::1] state, const floating[:, ::1] X,
+                 const floating[:, ::1] Y, const int64_t[:, ::1] orders, Py_ssize_t batch_size,
+                 const double[:, ::1] opts, int64_t step, uint64_t seed, floating[::1] work,
+                 floating[::1] grad, const int64_t[::1] x_ptr, const int64_t[::1] x_idx,
+                 const floating[::1] x_val, const double[::1] weights, floating[::1] older,
+                 double[:, ::1] history):
+    """Epoch ``e`` over the rows ``orders[e]`` with ``opts[e]``, for every row of ``orders``,
+    each as :func:`train_epoch`; ``history[e]`` gets its summed loss and hits, a non-finite loss
+    ends the loop after it, and before the last of several epochs the weights and optimizer
+    state are copied into ``older`` (params, then state).
+    """
+    cdef Net net = _net(sizes, act, act_alpha, w_off, b_off, p_off, l1, l2, drop, loss,
+                        train_bias, per_weight)
+    _inputs(&net, x_ptr, x_idx, x_val, True)
+    _weigh(&net, weights)
+    cdef Plan plan = _new_plan(&net, batch_size, True)
+    cdef Py_ssize_t n_epochs = orders.shape[0], n = orders.shape[1], p = params.shape[0]
+    cdef Py_ssize_t epoch, batches = (n + batch_size - 1) // batch_size
+    cdef double correct
+    with nogil:
+        for epoch in range(n_epochs):
+            if n_epochs > 1 and epoch == n_epochs - 1:
+                memcpy(&older[0], &params[0], p * sizeof(floating))
+                memcpy(&older[p], &state[0, 0], 2 * p * sizeof(floating))
+            correct = 0
+            history[epoch, 0] = _epoch(&net, &plan, &params[0], &state[0, 0], &state[1, 0], p,
+                                       X, Y, &orders[epoch, 0], n, batch_size, &opts[epoch, 0],
+                                       step + epoch * batches, seed, &work[0], &grad[0],
+                                       &correct)
+            history[epoch, 1] = correct
+            if not isfinite(history[epoch, 0]):
+                break
+    free(plan.layer)
 
 
 def loss_and_grad(const int64_t[::1] sizes, const int64_t[::1] act, const double[::1] act_alpha,

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-# Training inputs with at most this fraction of non-zeros (MNIST: 0.19) go through the first
-# layer as sparse rows: each non-zero costs one row of W, so that work scales with the density,
-# while a dense product costs the same at any density (benchmarks/results: the break-even).
+from .. import _threads
+
+# Dense training inputs with at most this fraction of non-zeros (MNIST: 0.19) go through the
+# first layer as sparse rows on one thread: each non-zero costs one row of W, so that work scales
+# with the density, while a dense product costs the same at any density (benchmarks/results: the
+# break-even).  The sparse loops run on one core, so with more BLAS threads the dense product is
+# faster (MNIST 784-256-128-10 on 2 threads: 82k samples/s as sparse rows, 1.6x that as BLAS).
 SPARSE_MAX_DENSITY = 0.5
 
 
@@ -22,7 +26,7 @@ class HostEngine:
     """
 
     def __init__(self, train_epoch, workspace, evaluate, spec, params, state, X, Y, batch_size,
-                 sample_weight=None):
+                 sample_weight=None, train_epochs=None):
         self.params, self.state = params, state
         self._evaluate = evaluate
         self._args = (spec, params, state, X, Y)
@@ -32,13 +36,58 @@ class HostEngine:
         self._workspace = workspace
         self._sparse_input = is_sparse(X)
         self._buffers = () if workspace is None else (self._plan(spec),)
-        # The last two snapshots, newest first: a divergence may need the one before the last.
-        self._saved = [(params.copy(), state.copy()), (params.copy(), state.copy())]
+        # The last two snapshots, newest first (a divergence may need the one before the last),
+        # and a spare for epochs() to write the one before its last epoch into; each is one
+        # flat buffer of params then state.
+        self._saved = [self._new_snapshot(), self._new_snapshot()]
+        self._spare = self._new_snapshot()
+        self._train_epochs = train_epochs or self._epoch_by_epoch
+
+    def _new_snapshot(self):
+        flat = np.concatenate([self.params, self.state.ravel()])
+        return flat, flat[:self.params.size], flat[self.params.size:].reshape(self.state.shape)
 
     def epoch(self, order, opt, step, seed):
         """One epoch over ``order``; returns ``(mean loss, accuracy)``."""
         return self._train_epoch(*self._args, order, self._batch_size, opt, step, seed,
                                  self._sample_weight, *self._buffers)
+
+    def epochs(self, orders, opts, step, seed):
+        """Whole epochs in one call, epoch ``e`` over the rows ``orders[e]`` with the
+        hyper-parameters ``opts[e]``, from optimizer step ``step``; returns the per-epoch
+        ``(losses, accuracies)`` when every epoch's loss and the weights after it are finite, the
+        snapshots then being those after the last two epochs (as if :meth:`snapshot` had followed
+        each).  Otherwise returns None with the weights, optimizer state and snapshots as before
+        the call: training those epochs one at a time tells where it failed.  One kernel call
+        where the back end has ``train_epochs`` (numba), else one per epoch."""
+        results = self._train_epochs(*self._args, orders, self._batch_size, opts, step, seed,
+                                     self._spare[0], self._sample_weight, *self._buffers)
+        if not (np.isfinite(results).all() and self.params_finite()):
+            self.restore()
+            return None
+        if len(orders) == 1:
+            self.snapshot()
+        else:       # the spare holds the weights before the last epoch
+            newest, oldest = self._saved
+            np.copyto(oldest[1], self.params)
+            np.copyto(oldest[2], self.state)
+            self._saved, self._spare = [oldest, self._spare], newest
+        return results[:, 0], results[:, 1]
+
+    def _epoch_by_epoch(self, spec, params, state, X, Y, orders, batch_size, opts, step, seed,
+                        older, sample_weight=None, *buffers):
+        """``train_epochs`` (see :mod:`fastnn.backends`) as one ``train_epoch`` call per epoch."""
+        history = np.full((len(orders), 2), np.nan)
+        batches = -(-orders.shape[1] // batch_size)
+        for e, order in enumerate(orders):
+            if e == len(orders) - 1 and e > 0:
+                older[:params.size] = params
+                older[params.size:] = state.ravel()
+            history[e] = self._train_epoch(spec, params, state, X, Y, order, batch_size, opts[e],
+                                           step + e * batches, seed, sample_weight, *buffers)
+            if not np.isfinite(history[e, 0]):
+                break
+        return history
 
     def evaluate(self):
         """Mean loss plus penalty and accuracy on the training set at the current weights."""
@@ -64,12 +113,12 @@ class HostEngine:
         """Remember the current weights and optimizer state (the last good ones); the snapshot
         before it is kept too, for :meth:`restore` with ``older=True``."""
         self._saved.reverse()
-        np.copyto(self._saved[0][0], self.params)
-        np.copyto(self._saved[0][1], self.state)
+        np.copyto(self._saved[0][1], self.params)
+        np.copyto(self._saved[0][2], self.state)
 
     def restore(self, older=False):
         """Go back to the last snapshot (``older``: to the one before it)."""
-        params, state = self._saved[1 if older else 0]
+        _, params, state = self._saved[1 if older else 0]
         np.copyto(self.params, params)
         np.copyto(self.state, state)
 
@@ -112,19 +161,22 @@ def no_rows(dtype):
 
 class TrainingRows:
     """The training set's sparse rows, when its first layer should visit only the non-zeros (a
-    ``scipy.sparse`` input, or a dense one with few non-zeros and no dropout on it), built once
-    per training set; else :attr:`none`, empty arrays of the same types."""
+    ``scipy.sparse`` input, or a dense one with few non-zeros and no dropout on it, trained on one
+    thread), built once per training set; else :attr:`none`, empty arrays of the same types."""
 
     def __init__(self, dtype):
         self.none = no_rows(dtype)
         self._source = self._rows = None
 
     def of(self, spec, X):
-        """The rows to pass the kernel for training set ``X`` (a cached result per ``X``)."""
-        if X is not self._source:
-            self._source, self._rows = X, self.none
+        """The rows to pass the kernel for training set ``X`` (a cached result per ``X`` and
+        thread count)."""
+        key = (X, _threads.current() == 1)
+        if self._source is None or key[0] is not self._source[0] or key[1] != self._source[1]:
+            self._source, self._rows = key, self.none
             if is_sparse(X):
                 self._rows = sparse_rows(X)
-            elif spec.drop[0] == 0 and X.size and np.count_nonzero(X) <= SPARSE_MAX_DENSITY * X.size:
+            elif key[1] and spec.drop[0] == 0 and X.size and \
+                    np.count_nonzero(X) <= SPARSE_MAX_DENSITY * X.size:
                 self._rows = sparse_rows(X)
         return self._rows

@@ -172,14 +172,19 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
 
     @njit
     def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args, rows_of_x,
-            weights):
-        """One pass over the rows ``order`` of ``X`` in batches of ``ints[BATCH]`` rows; ``net`` and
+            weights, history, older):
+        """Passes over the rows ``order[e]`` of ``X`` in batches of ``ints[BATCH]`` rows, one per
+        row ``e`` of ``order`` (E, n) with the hyper-parameters ``opt[e]`` (E, OPT_SIZE); ``net`` and
         ``netf`` are the layer tables of ``numba_cpu.layer_tables`` (sizes, activation codes and
         offsets into ``params``, ``grad`` and ``work``; alphas, penalties and dropout rates),
         ``args`` the BLAS argument buffers; ``work`` ends in SCALARS scratch values.
         ``ints[MODE]`` is one of
 
-        * TRAIN: forward (dropout), loss, backward, penalty and optimizer step per batch;
+        * TRAIN: forward (dropout), loss, backward, penalty and optimizer step per batch; each
+          row of ``order`` is one epoch, its batches steps ``ints[STEP] + e * batches + b + 1``.
+          Epoch ``e`` writes ``history[e] = (its return value)`` and a non-finite loss ends the
+          call after it; before the last of several epochs, ``params`` and ``state`` are copied
+          into ``older`` (n_params * 3,), the snapshot of the epoch before the last;
         * OUTPUTS: the network outputs into ``out`` (rows in ``order``'s order);
         * LOSS: the loss against ``Y`` without a gradient;
         * GRADIENT: one batch (all of ``order``): loss and gradient into ``grad``.
@@ -190,8 +195,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
         ``weights`` (float64, one per row of ``X``; empty when none) turn each batch's mean
         loss into ``sum w_i l_i / sum w_i``; ``ints[PER_WEIGHT]`` divides the penalty by that
         weight sum (the row count without weights).
-        Returns ``(sum over batches of rows * mean loss (with penalty), number correct)``, the
-        loss summed with the weights in LOSS mode.
+        Returns ``(sum over batches of rows * mean loss (with penalty), number correct)`` of the
+        last pass, the loss summed with the weights in LOSS mode.
         """
         mode, batch_size, step = ints[MODE], ints[BATCH], ints[STEP]
         x_ptr, x_idx, x_val = rows_of_x
@@ -201,267 +206,284 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
         by_rows = given_rows and not (dropout and mode == TRAIN and netf[0, DROP] > 0)
         has_w = weighted and weights.shape[0] > 0
         y_off, d_off, d_len = ints[Y_OFF], ints[D_OFF], ints[D_LEN]
-        n = order.shape[0]
+        n_epochs, n = order.shape
+        n_batches = (n + batch_size - 1) // batch_size
         n_layers = net.shape[0]
         n_in, n_out = net[0, FAN_IN], net[n_layers - 1, FAN_OUT]
         h = work[work.shape[0] - SCALARS:]
         total = 0.0
         correct = 0.0
         training = mode == TRAIN
-        for batch in range((n + batch_size - 1) // batch_size):
-            start = batch * batch_size
-            rows = batch_size if n - start > batch_size else n - start
-            ids = order[start:start + rows]
-            t = step + batch + 1
-            # Blocks are 1-D slices indexed from 0: LLVM can then prove every index non-negative,
-            # drop Numba's wrap-around check and vectorise (flat offsets ran 10x slower).
-            Xb = work[net[0, IN]:net[0, IN] + rows * n_in]
-            Yb = work[y_off:y_off + rows * n_out]
-            for i in range(rows):
-                if not sparse or not given_rows:
-                    for j in range(n_in):
-                        Xb[i * n_in + j] = X[ids[i], j]
-                elif not by_rows:               # sparse rows under input dropout: a dense block
-                    x_row = Xb[i * n_in:(i + 1) * n_in]
-                    for j in range(n_in):
-                        x_row[j] = 0
-                    for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
-                        x_row[x_idx[q]] = x_val[q]
-                if mode != OUTPUTS:
-                    for j in range(n_out):
-                        Yb[i * n_out + j] = Y[ids[i], j]
-            # -- forward: Z = D(A_prev) @ W + b, A = f(Z)
-            for layer in range(n_layers):
-                k, m = net[layer, FAN_IN], net[layer, FAN_OUT]
-                Ain = work[net[layer, IN]:net[layer, IN] + rows * k]
-                Zl = work[net[layer, Z]:net[layer, Z] + rows * m]
-                Al = work[net[layer, A]:net[layer, A] + rows * m]
-                b = params[net[layer, B_OFF]:net[layer, B_OFF] + m]
-                if dropout and training and netf[layer, DROP] > 0:
-                    keep = 1.0 - netf[layer, DROP]
-                    source = net[0, IN] if layer == 0 else net[layer - 1, A]
-                    Src = work[source:source + rows * k]
-                    Mask = work[net[layer, MASK]:net[layer, MASK] + rows * k]
-                    batch_key = _mix(np.uint64(seed) ^ _mix(np.uint64(t)))
-                    for i in range(rows):
-                        row_key = _mix(batch_key ^ np.uint64(ids[i]))
-                        for j in range(k):
-                            u = _mix(row_key ^ ((np.uint64(layer) << _S32) | np.uint64(j)))
-                            q = i * k + j
-                            Mask[q] = 1.0 / keep if (u >> _S11) * 2.0 ** -53 < keep else 0.0
-                            Ain[q] = Src[q] * Mask[q]
+        n_params = params.shape[0]
+        for epoch in range(n_epochs):
+            epoch_rows = order[epoch]
+            o = opt[epoch]
+            if training and n_epochs > 1 and epoch == n_epochs - 1:
+                for q in range(n_params):
+                    older[q] = params[q]
+                    older[n_params + q] = state[0, q]
+                    older[2 * n_params + q] = state[1, q]
+            total = 0.0
+            correct = 0.0
+            for batch in range(n_batches):
+                start = batch * batch_size
+                rows = batch_size if n - start > batch_size else n - start
+                ids = epoch_rows[start:start + rows]
+                t = step + epoch * n_batches + batch + 1
+                # Blocks are 1-D slices indexed from 0: LLVM can then prove every index non-negative,
+                # drop Numba's wrap-around check and vectorise (flat offsets ran 10x slower).
+                Xb = work[net[0, IN]:net[0, IN] + rows * n_in]
+                Yb = work[y_off:y_off + rows * n_out]
                 for i in range(rows):
-                    for j in range(m):
-                        Zl[i * m + j] = b[j]
-                if sparse and by_rows and layer == 0:   # Z row i += x * W row p for each non-zero (p, x)
-                    W = params[net[0, W_OFF]:net[0, W_OFF] + k * m]
-                    for i in range(rows):
-                        z_row = Zl[i * m:(i + 1) * m]
+                    if not sparse or not given_rows:
+                        for j in range(n_in):
+                            Xb[i * n_in + j] = X[ids[i], j]
+                    elif not by_rows:               # sparse rows under input dropout: a dense block
+                        x_row = Xb[i * n_in:(i + 1) * n_in]
+                        for j in range(n_in):
+                            x_row[j] = 0
                         for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
-                            x, w_row = x_val[q], W[x_idx[q] * m:(x_idx[q] + 1) * m]
-                            for j in range(m):
-                                z_row[j] += x * w_row[j]
-                else:
-                    blas.gemm(0, 0, rows, m, k, 1.0, work, net[layer, IN], params,
-                              net[layer, W_OFF], 1.0, work, net[layer, Z], args)
-                code = net[layer, ACT]
-                alpha = params.dtype.type(netf[layer, ALPHA])
-                if c0 >= 0 and code == c0:
-                    for q in range(rows * m):
-                        Al[q] = forward_rule(c0, Zl[q], alpha)
-                elif c1 >= 0 and code == c1:
-                    for q in range(rows * m):
-                        Al[q] = forward_rule(c1, Zl[q], alpha)
-                elif c2 >= 0 and code == c2:
-                    for q in range(rows * m):
-                        Al[q] = forward_rule(c2, Zl[q], alpha)
-                elif c3 >= 0 and code == c3:
-                    for q in range(rows * m):
-                        Al[q] = forward_rule(c3, Zl[q], alpha)
-                elif prelu and code == acts.PRELU:    # one learned slope per unit
-                    slopes = params[net[layer, P_OFF]:net[layer, P_OFF] + m]
-                    for i in range(rows):
-                        for j in range(m):
-                            Al[i * m + j] = forward_rule(parametric, Zl[i * m + j], slopes[j])
-                elif generic and code != acts.IDENTITY:
-                    for q in range(rows * m):
-                        Al[q] = _any_forward(code, Zl[q], alpha)
-            # -- the outputs, or the loss and dL/dZ of the last layer
-            result = net[n_layers - 1, A]
-            Out = work[result:result + rows * n_out]
-            if mode == OUTPUTS:
-                for i in range(rows):
-                    for j in range(n_out):
-                        out[ids[i], j] = Out[i * n_out + j]
-                continue
-            with_grad = mode != LOSS
-            scale = 1.0 / rows
-            if weighted and has_w:
-                w_sum = 0.0
-                for i in range(rows):
-                    w_sum += weights[ids[i]]
-                scale = 1.0 / w_sum if w_sum > 0 else 0.0
-            Dl = work[d_off:d_off + rows * n_out]
-            part = 0.0
-            for i in range(rows):
-                r0 = i * n_out
-                wi = 1.0                        # the row's weight; its share of the gradient:
-                rs = scale
-                if weighted and has_w:
-                    wi = weights[ids[i]]
-                    rs = scale * wi
-                if softmax_ce:
-                    big = Out[r0]
-                    best = 0
-                    ybest = 0
-                    for j in range(1, n_out):
-                        if Out[r0 + j] > big:
-                            big = Out[r0 + j]
-                            best = j
-                        if Yb[r0 + j] > Yb[r0 + ybest]:
-                            ybest = j
-                    e_sum = 0.0
-                    y_sum = 0.0
-                    yz = 0.0
-                    for j in range(n_out):
-                        e = math.exp(Out[r0 + j] - big)   # the row max is subtracted: e <= 1
-                        e_sum += e
-                        y_sum += Yb[r0 + j]
-                        yz += Yb[r0 + j] * Out[r0 + j]
-                        if with_grad:
-                            Dl[r0 + j] = e
-                    part += wi * ((big + math.log(e_sum)) * y_sum - yz)
-                    if with_grad:
+                            x_row[x_idx[q]] = x_val[q]
+                    if mode != OUTPUTS:
                         for j in range(n_out):
-                            Dl[r0 + j] = rs * (Dl[r0 + j] / e_sum * y_sum - Yb[r0 + j])
-                    if best == ybest:
-                        correct += 1
-                else:
-                    hits = 0.0
-                    for j in range(n_out):
-                        z = Out[r0 + j]
-                        y = Yb[r0 + j]
-                        if mse:
-                            d = z - y
-                            part += wi * (0.5 * d * d)
-                            if with_grad:
-                                Dl[r0 + j] = rs * d
-                        elif bce:
-                            e = math.exp(-abs(z))
-                            part += wi * ((z if z > 0.0 else 0.0) - z * y + math.log1p(e))
-                            if with_grad:
-                                sig = 1 / (1 + e) if z >= 0 else e / (1 + e)
-                                Dl[r0 + j] = rs * (sig - y)
-                            hits += (z > 0) == (y > 0.5)
-                        else:  # hinge
-                            margin = 1 - y * z
-                            if margin > 0:
-                                part += wi * margin
-                            if with_grad:
-                                Dl[r0 + j] = -rs * y if margin > 0 else 0.0
-                            hits += (z > 0) == (y > 0)
-                    correct += hits / n_out
-            value = part / rows
-            if weighted and has_w:
-                value = part * scale
-            if mode == LOSS:
-                total += part
-                continue
-            # the penalty's factor: 1, or 1 / (the batch's weight sum) under PER_WEIGHT
-            penalty_scale = (scale if ints[PER_WEIGHT] else 1.0) if penalised else 1.0
-            # -- backward: dL/dZ through every layer, gradients into grad
-            ping = 0
-            for layer in range(n_layers - 1, -1, -1):
-                k, m = net[layer, FAN_IN], net[layer, FAN_OUT]
-                d0 = d_off + ping * d_len
-                Ain = work[net[layer, IN]:net[layer, IN] + rows * k]
-                Zl = work[net[layer, Z]:net[layer, Z] + rows * m]
-                Al = work[net[layer, A]:net[layer, A] + rows * m]
-                Dl = work[d0:d0 + rows * m]
-                W = params[net[layer, W_OFF]:net[layer, W_OFF] + k * m]
-                gW = grad[net[layer, W_OFF]:net[layer, W_OFF] + k * m]
-                gb = grad[net[layer, B_OFF]:net[layer, B_OFF] + m]
-                code = net[layer, ACT]
-                alpha = params.dtype.type(netf[layer, ALPHA])
-                if c0 >= 0 and code == c0:
-                    for q in range(rows * m):
-                        Dl[q] *= grad_rule(c0, Zl[q], Al[q], alpha)
-                elif c1 >= 0 and code == c1:
-                    for q in range(rows * m):
-                        Dl[q] *= grad_rule(c1, Zl[q], Al[q], alpha)
-                elif c2 >= 0 and code == c2:
-                    for q in range(rows * m):
-                        Dl[q] *= grad_rule(c2, Zl[q], Al[q], alpha)
-                elif c3 >= 0 and code == c3:
-                    for q in range(rows * m):
-                        Dl[q] *= grad_rule(c3, Zl[q], Al[q], alpha)
-                elif prelu and code == acts.PRELU:   # slope gradient: sum of dA * z where z <= 0
-                    slopes = params[net[layer, P_OFF]:net[layer, P_OFF] + m]
-                    g_slopes = grad[net[layer, P_OFF]:net[layer, P_OFF] + m]
-                    for j in range(m):
-                        g_slopes[j] = 0
-                    for i in range(rows):
-                        for j in range(m):
-                            q = i * m + j
-                            z = Zl[q]
-                            if z <= 0:
-                                g_slopes[j] += Dl[q] * z
-                            Dl[q] *= grad_rule(parametric, z, Al[q], slopes[j])
-                elif generic and code != acts.IDENTITY:
-                    for q in range(rows * m):
-                        Dl[q] *= _any_grad(code, Zl[q], Al[q], alpha)
-                # input gradient dA_prev = dZ @ W.T (W before this batch's update), then the
-                # dropout mask of this layer's input
-                e0 = d_off + (1 - ping) * d_len
-                if layer > 0:
-                    blas.gemm(0, 1, rows, k, m, 1.0, work, d0, params, net[layer, W_OFF], 0.0,
-                              work, e0, args)
-                    if dropout and training and netf[layer, DROP] > 0:
-                        E = work[e0:e0 + rows * k]
-                        Mask = work[net[layer, MASK]:net[layer, MASK] + rows * k]
-                        for q in range(rows * k):
-                            E[q] *= Mask[q]
-                # bias gradient gb = sum of dZ over rows, weight gradient gW = A_in.T @ dZ
-                for j in range(m):
-                    gb[j] = 0
-                if netf[layer, BIAS] != 0:      # else the bias is not trained: gradient 0
-                    for i in range(rows):
-                        for j in range(m):
-                            gb[j] += Dl[i * m + j]
-                if fused and training:          # plain SGD inside the product (see kernel())
-                    h[0], h[1] = opt[S.OPT_LR], 1 - opt[S.OPT_LR] * opt[S.OPT_WEIGHT_DECAY]
-                    lr, decay = h[0], h[1]
+                            Yb[i * n_out + j] = Y[ids[i], j]
+                # -- forward: Z = D(A_prev) @ W + b, A = f(Z)
+                for layer in range(n_layers):
+                    k, m = net[layer, FAN_IN], net[layer, FAN_OUT]
+                    Ain = work[net[layer, IN]:net[layer, IN] + rows * k]
+                    Zl = work[net[layer, Z]:net[layer, Z] + rows * m]
+                    Al = work[net[layer, A]:net[layer, A] + rows * m]
                     b = params[net[layer, B_OFF]:net[layer, B_OFF] + m]
-                    for j in range(m):
-                        b[j] = decay * b[j] - lr * gb[j]
-                    if sparse and by_rows and layer == 0:   # W row p -= lr * x * dZ row i per non-zero
-                        if decay != 1:
-                            for q in range(k * m):
-                                W[q] *= decay
-                        _add_sparse_outer(W, -lr, x_ptr, x_idx, x_val, ids, rows, Dl, m)
+                    if dropout and training and netf[layer, DROP] > 0:
+                        keep = 1.0 - netf[layer, DROP]
+                        source = net[0, IN] if layer == 0 else net[layer - 1, A]
+                        Src = work[source:source + rows * k]
+                        Mask = work[net[layer, MASK]:net[layer, MASK] + rows * k]
+                        batch_key = _mix(np.uint64(seed) ^ _mix(np.uint64(t)))
+                        for i in range(rows):
+                            row_key = _mix(batch_key ^ np.uint64(ids[i]))
+                            for j in range(k):
+                                u = _mix(row_key ^ ((np.uint64(layer) << _S32) | np.uint64(j)))
+                                q = i * k + j
+                                Mask[q] = 1.0 / keep if (u >> _S11) * 2.0 ** -53 < keep else 0.0
+                                Ain[q] = Src[q] * Mask[q]
+                    for i in range(rows):
+                        for j in range(m):
+                            Zl[i * m + j] = b[j]
+                    if sparse and by_rows and layer == 0:   # Z row i += x * W row p for each non-zero (p, x)
+                        W = params[net[0, W_OFF]:net[0, W_OFF] + k * m]
+                        for i in range(rows):
+                            z_row = Zl[i * m:(i + 1) * m]
+                            for q in range(x_ptr[ids[i]], x_ptr[ids[i] + 1]):
+                                x, w_row = x_val[q], W[x_idx[q] * m:(x_idx[q] + 1) * m]
+                                for j in range(m):
+                                    z_row[j] += x * w_row[j]
                     else:
-                        # float64 so that gemm has one signature (alpha, beta float64) to compile
-                        blas.gemm(1, 0, k, m, rows, np.float64(-lr), work, net[layer, IN], work, d0,
-                                  np.float64(decay), params, net[layer, W_OFF], args)
-                elif sparse and by_rows and layer == 0:   # gW row p += x * dZ row i for each non-zero
-                    for q in range(k * m):
-                        gW[q] = 0
-                    h[ONE] = 1                  # in the parameter dtype, like -lr above
-                    _add_sparse_outer(gW, h[ONE], x_ptr, x_idx, x_val, ids, rows, Dl, m)
-                else:
-                    blas.gemm(1, 0, k, m, rows, 1.0, work, net[layer, IN], work, d0, 0.0, grad,
-                              net[layer, W_OFF], args)
-                if penalised and (netf[layer, L1] != 0 or netf[layer, L2] != 0):
-                    l1 = netf[layer, L1] * penalty_scale
-                    l2 = netf[layer, L2] * penalty_scale
-                    for q in range(k * m):
-                        w = W[q]
-                        value += l1 * abs(w) + l2 * w * w
-                        gW[q] += l1 * ((w > 0) - (w < 0)) + 2 * l2 * w
-                ping = 1 - ping
-            total += value * rows
-            if training and not fused:
-                _update(variant, opt, params, grad, state, t, h)
+                        blas.gemm(0, 0, rows, m, k, 1.0, work, net[layer, IN], params,
+                                  net[layer, W_OFF], 1.0, work, net[layer, Z], args)
+                    code = net[layer, ACT]
+                    alpha = params.dtype.type(netf[layer, ALPHA])
+                    if c0 >= 0 and code == c0:
+                        for q in range(rows * m):
+                            Al[q] = forward_rule(c0, Zl[q], alpha)
+                    elif c1 >= 0 and code == c1:
+                        for q in range(rows * m):
+                            Al[q] = forward_rule(c1, Zl[q], alpha)
+                    elif c2 >= 0 and code == c2:
+                        for q in range(rows * m):
+                            Al[q] = forward_rule(c2, Zl[q], alpha)
+                    elif c3 >= 0 and code == c3:
+                        for q in range(rows * m):
+                            Al[q] = forward_rule(c3, Zl[q], alpha)
+                    elif prelu and code == acts.PRELU:    # one learned slope per unit
+                        slopes = params[net[layer, P_OFF]:net[layer, P_OFF] + m]
+                        for i in range(rows):
+                            for j in range(m):
+                                Al[i * m + j] = forward_rule(parametric, Zl[i * m + j], slopes[j])
+                    elif generic and code != acts.IDENTITY:
+                        for q in range(rows * m):
+                            Al[q] = _any_forward(code, Zl[q], alpha)
+                # -- the outputs, or the loss and dL/dZ of the last layer
+                result = net[n_layers - 1, A]
+                Out = work[result:result + rows * n_out]
+                if mode == OUTPUTS:
+                    for i in range(rows):
+                        for j in range(n_out):
+                            out[ids[i], j] = Out[i * n_out + j]
+                    continue
+                with_grad = mode != LOSS
+                scale = 1.0 / rows
+                if weighted and has_w:
+                    w_sum = 0.0
+                    for i in range(rows):
+                        w_sum += weights[ids[i]]
+                    scale = 1.0 / w_sum if w_sum > 0 else 0.0
+                Dl = work[d_off:d_off + rows * n_out]
+                part = 0.0
+                for i in range(rows):
+                    r0 = i * n_out
+                    wi = 1.0                        # the row's weight; its share of the gradient:
+                    rs = scale
+                    if weighted and has_w:
+                        wi = weights[ids[i]]
+                        rs = scale * wi
+                    if softmax_ce:
+                        big = Out[r0]
+                        best = 0
+                        ybest = 0
+                        for j in range(1, n_out):
+                            if Out[r0 + j] > big:
+                                big = Out[r0 + j]
+                                best = j
+                            if Yb[r0 + j] > Yb[r0 + ybest]:
+                                ybest = j
+                        e_sum = 0.0
+                        y_sum = 0.0
+                        yz = 0.0
+                        for j in range(n_out):
+                            e = math.exp(Out[r0 + j] - big)   # the row max is subtracted: e <= 1
+                            e_sum += e
+                            y_sum += Yb[r0 + j]
+                            yz += Yb[r0 + j] * Out[r0 + j]
+                            if with_grad:
+                                Dl[r0 + j] = e
+                        part += wi * ((big + math.log(e_sum)) * y_sum - yz)
+                        if with_grad:
+                            for j in range(n_out):
+                                Dl[r0 + j] = rs * (Dl[r0 + j] / e_sum * y_sum - Yb[r0 + j])
+                        if best == ybest:
+                            correct += 1
+                    else:
+                        hits = 0.0
+                        for j in range(n_out):
+                            z = Out[r0 + j]
+                            y = Yb[r0 + j]
+                            if mse:
+                                d = z - y
+                                part += wi * (0.5 * d * d)
+                                if with_grad:
+                                    Dl[r0 + j] = rs * d
+                            elif bce:
+                                e = math.exp(-abs(z))
+                                part += wi * ((z if z > 0.0 else 0.0) - z * y + math.log1p(e))
+                                if with_grad:
+                                    sig = 1 / (1 + e) if z >= 0 else e / (1 + e)
+                                    Dl[r0 + j] = rs * (sig - y)
+                                hits += (z > 0) == (y > 0.5)
+                            else:  # hinge
+                                margin = 1 - y * z
+                                if margin > 0:
+                                    part += wi * margin
+                                if with_grad:
+                                    Dl[r0 + j] = -rs * y if margin > 0 else 0.0
+                                hits += (z > 0) == (y > 0)
+                        correct += hits / n_out
+                value = part / rows
+                if weighted and has_w:
+                    value = part * scale
+                if mode == LOSS:
+                    total += part
+                    continue
+                # the penalty's factor: 1, or 1 / (the batch's weight sum) under PER_WEIGHT
+                penalty_scale = (scale if ints[PER_WEIGHT] else 1.0) if penalised else 1.0
+                # -- backward: dL/dZ through every layer, gradients into grad
+                ping = 0
+                for layer in range(n_layers - 1, -1, -1):
+                    k, m = net[layer, FAN_IN], net[layer, FAN_OUT]
+                    d0 = d_off + ping * d_len
+                    Ain = work[net[layer, IN]:net[layer, IN] + rows * k]
+                    Zl = work[net[layer, Z]:net[layer, Z] + rows * m]
+                    Al = work[net[layer, A]:net[layer, A] + rows * m]
+                    Dl = work[d0:d0 + rows * m]
+                    W = params[net[layer, W_OFF]:net[layer, W_OFF] + k * m]
+                    gW = grad[net[layer, W_OFF]:net[layer, W_OFF] + k * m]
+                    gb = grad[net[layer, B_OFF]:net[layer, B_OFF] + m]
+                    code = net[layer, ACT]
+                    alpha = params.dtype.type(netf[layer, ALPHA])
+                    if c0 >= 0 and code == c0:
+                        for q in range(rows * m):
+                            Dl[q] *= grad_rule(c0, Zl[q], Al[q], alpha)
+                    elif c1 >= 0 and code == c1:
+                        for q in range(rows * m):
+                            Dl[q] *= grad_rule(c1, Zl[q], Al[q], alpha)
+                    elif c2 >= 0 and code == c2:
+                        for q in range(rows * m):
+                            Dl[q] *= grad_rule(c2, Zl[q], Al[q], alpha)
+                    elif c3 >= 0 and code == c3:
+                        for q in range(rows * m):
+                            Dl[q] *= grad_rule(c3, Zl[q], Al[q], alpha)
+                    elif prelu and code == acts.PRELU:   # slope gradient: sum of dA * z where z <= 0
+                        slopes = params[net[layer, P_OFF]:net[layer, P_OFF] + m]
+                        g_slopes = grad[net[layer, P_OFF]:net[layer, P_OFF] + m]
+                        for j in range(m):
+                            g_slopes[j] = 0
+                        for i in range(rows):
+                            for j in range(m):
+                                q = i * m + j
+                                z = Zl[q]
+                                if z <= 0:
+                                    g_slopes[j] += Dl[q] * z
+                                Dl[q] *= grad_rule(parametric, z, Al[q], slopes[j])
+                    elif generic and code != acts.IDENTITY:
+                        for q in range(rows * m):
+                            Dl[q] *= _any_grad(code, Zl[q], Al[q], alpha)
+                    # input gradient dA_prev = dZ @ W.T (W before this batch's update), then the
+                    # dropout mask of this layer's input
+                    e0 = d_off + (1 - ping) * d_len
+                    if layer > 0:
+                        blas.gemm(0, 1, rows, k, m, 1.0, work, d0, params, net[layer, W_OFF], 0.0,
+                                  work, e0, args)
+                        if dropout and training and netf[layer, DROP] > 0:
+                            E = work[e0:e0 + rows * k]
+                            Mask = work[net[layer, MASK]:net[layer, MASK] + rows * k]
+                            for q in range(rows * k):
+                                E[q] *= Mask[q]
+                    # bias gradient gb = sum of dZ over rows, weight gradient gW = A_in.T @ dZ
+                    for j in range(m):
+                        gb[j] = 0
+                    if netf[layer, BIAS] != 0:      # else the bias is not trained: gradient 0
+                        for i in range(rows):
+                            for j in range(m):
+                                gb[j] += Dl[i * m + j]
+                    if fused and training:          # plain SGD inside the product (see kernel())
+                        h[0], h[1] = o[S.OPT_LR], 1 - o[S.OPT_LR] * o[S.OPT_WEIGHT_DECAY]
+                        lr, decay = h[0], h[1]
+                        b = params[net[layer, B_OFF]:net[layer, B_OFF] + m]
+                        for j in range(m):
+                            b[j] = decay * b[j] - lr * gb[j]
+                        if sparse and by_rows and layer == 0:   # W row p -= lr * x * dZ row i per non-zero
+                            if decay != 1:
+                                for q in range(k * m):
+                                    W[q] *= decay
+                            _add_sparse_outer(W, -lr, x_ptr, x_idx, x_val, ids, rows, Dl, m)
+                        else:
+                            # float64 so that gemm has one signature (alpha, beta float64) to compile
+                            blas.gemm(1, 0, k, m, rows, np.float64(-lr), work, net[layer, IN], work, d0,
+                                      np.float64(decay), params, net[layer, W_OFF], args)
+                    elif sparse and by_rows and layer == 0:   # gW row p += x * dZ row i for each non-zero
+                        for q in range(k * m):
+                            gW[q] = 0
+                        h[ONE] = 1                  # in the parameter dtype, like -lr above
+                        _add_sparse_outer(gW, h[ONE], x_ptr, x_idx, x_val, ids, rows, Dl, m)
+                    else:
+                        blas.gemm(1, 0, k, m, rows, 1.0, work, net[layer, IN], work, d0, 0.0, grad,
+                                  net[layer, W_OFF], args)
+                    if penalised and (netf[layer, L1] != 0 or netf[layer, L2] != 0):
+                        l1 = netf[layer, L1] * penalty_scale
+                        l2 = netf[layer, L2] * penalty_scale
+                        for q in range(k * m):
+                            w = W[q]
+                            value += l1 * abs(w) + l2 * w * w
+                            gW[q] += l1 * ((w > 0) - (w < 0)) + 2 * l2 * w
+                    ping = 1 - ping
+                total += value * rows
+                if training and not fused:
+                    _update(variant, o, params, grad, state, t, h)
+            if training:
+                history[epoch, 0] = total
+                history[epoch, 1] = correct
+                if not math.isfinite(total):
+                    break
         return total, correct
 
     return run

@@ -119,6 +119,23 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, s
                           *rows, _weights(sample_weight))
 
 
+def train_epochs(spec, params, state, X, Y, orders, batch_size, opts, step, seed, older,
+                 sample_weight=None, buffers=None):
+    """Several whole epochs in one compiled call (see :mod:`fastnn.backends`)."""
+    sparse = _host_engine.is_sparse(X)
+    work, grad, training_rows = (buffers if buffers is not None
+                                 else workspace(spec, batch_size, params.dtype, sparse))
+    rows = training_rows.of(spec, X)
+    dense = np.zeros((0, X.shape[1]), params.dtype) if sparse else np.ascontiguousarray(X)
+    history = np.full((orders.shape[0], 2), np.nan)
+    _k.train_epochs(*_spec_args(spec), params, state, dense, np.ascontiguousarray(Y),
+                    np.ascontiguousarray(orders, dtype=np.int64), batch_size,
+                    np.ascontiguousarray(opts, dtype=np.float64), step, seed, work, grad, *rows,
+                    _weights(sample_weight), older, history)
+    return history / orders.shape[1]
+
+
 def Engine(spec, params, state, X, Y, batch_size, sample_weight=None):
     """A :class:`~fastnn.backends._host_engine.HostEngine` whose work buffers live as long as it does."""
-    return HostEngine(train_epoch, workspace, evaluate, spec, params, state, X, Y, batch_size, sample_weight)
+    return HostEngine(train_epoch, workspace, evaluate, spec, params, state, X, Y, batch_size,
+                      sample_weight, train_epochs)

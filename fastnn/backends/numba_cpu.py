@@ -30,7 +30,8 @@ from ._host_engine import HostEngine
 
 NAME = "numba"
 PREDICT_CHUNK = 4096   # rows per forward pass in forward() and evaluate()
-_NO_OPT = np.zeros(16)
+_NO_OPT = np.zeros((1, 16))   # one row of hyper-parameters, for the modes that update nothing
+_NO_HISTORY = np.zeros((0, 2))  # per-epoch results, for the modes that train no epoch
 _NO_WEIGHTS = np.zeros(0)     # "no sample weights" (always float64, so it types like weights)
 IN, MASK, Z, A = range(4)     # columns of plan()'s offsets (the kernel's table has them last)
 
@@ -97,18 +98,22 @@ class _Workspace:
         self.grad = np.empty(spec.n_params, dtype)
         self.blas_args = blas.arguments(dtype)
         self.ints = np.array([K.TRAIN, rows, 0, y_off, d_off, d_len, 0], np.int64)
+        self.history = np.zeros((1, 2))     # one epoch's (loss sum, hits)
         self._layers = layers
         self._spec = self._tables = None
         self.training_rows = _host_engine.TrainingRows(dtype)
 
-    def run(self, mode, spec, params, state, X, Y, order, opt, step, seed, out, weights=None):
-        """One kernel call (see :func:`fastnn.backends._numba_kernels.kernel`); ``X`` dense or
-        ``scipy.sparse`` CSR, ``weights`` None or float64 (n,)."""
+    def run(self, mode, spec, params, state, X, Y, orders, opts, step, seed, out, weights=None,
+            history=_NO_HISTORY, older=None):
+        """One kernel call (see :func:`fastnn.backends._numba_kernels.kernel`): one pass per
+        row of ``orders`` (E, n) with the hyper-parameters of that row of ``opts`` (E, OPT_SIZE);
+        ``X`` dense or ``scipy.sparse`` CSR, ``weights`` None or float64 (n,); ``history`` and
+        ``older`` as the kernel's (training only)."""
         if spec is not self._spec:      # the same shapes, maybe new penalties or rates
             self._spec, self._tables = spec, layer_tables(spec, self._layers)
             self._key = K.specialisation(spec)
         if mode == K.TRAIN:
-            variant = K.optimizer_variant(opt)
+            variant = K.optimizer_variant(opts[0])
             rows_of_x = self.training_rows.of(spec, X)
         else:
             variant = None
@@ -122,9 +127,10 @@ class _Workspace:
         kernel = K.kernel_for(self._key, variant, rows_of_x[0].shape[0] > 0, weights is not None)
         self.ints[K.MODE], self.ints[K.STEP] = mode, step
         self.ints[K.PER_WEIGHT] = spec.penalty_per_weight
-        args = (self.ints, *self._tables, params, state, _read_only(X), _read_only(Y), order,
-                opt, np.uint64(seed), self.work, self.grad, out, self.blas_args, rows_of_x,
-                _NO_WEIGHTS if weights is None else weights)
+        args = (self.ints, *self._tables, params, state, _read_only(X), _read_only(Y), orders,
+                opts, np.uint64(seed), self.work, self.grad, out, self.blas_args, rows_of_x,
+                _NO_WEIGHTS if weights is None else weights, history,
+                self.grad[:0] if older is None else older)
         try:
             return kernel(*args)
         except (pickle.UnpicklingError, EOFError) as exc:
@@ -149,8 +155,8 @@ def _inference(mode, spec, params, X, Y, out=None, weights=None):
     n = X.shape[0]
     space = _Workspace(spec, min(max(n, 1), PREDICT_CHUNK), params.dtype, False,
                        _host_engine.is_sparse(X))
-    return space.run(mode, spec, params, _unused(params), X, Y, np.arange(n), _NO_OPT, 0, 0,
-                     _unused(params) if out is None else out, weights)
+    return space.run(mode, spec, params, _unused(params), X, Y, np.arange(n).reshape(1, n),
+                     _NO_OPT, 0, 0, _unused(params) if out is None else out, weights)
 
 
 def _unused(params):
@@ -197,8 +203,8 @@ def loss_and_grad(spec, params, X, Y, grad, sample_weight=None):
     n = X.shape[0]
     space = _Workspace(spec, n, params.dtype, False, _host_engine.is_sparse(X))
     space.grad = grad
-    total, _ = space.run(K.GRADIENT, spec, params, _unused(params), X, Y, np.arange(n),
-                         _NO_OPT, 0, 0, _unused(params), sample_weight)
+    total, _ = space.run(K.GRADIENT, spec, params, _unused(params), X, Y,
+                         np.arange(n).reshape(1, n), _NO_OPT, 0, 0, _unused(params), sample_weight)
     return total / n
 
 
@@ -213,12 +219,31 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, s
     """One epoch in one compiled call (see :mod:`fastnn.backends`); ``buffers`` from :func:`workspace`."""
     space = buffers if buffers is not None else workspace(spec, batch_size, params.dtype,
                                                           _host_engine.is_sparse(X))
-    total, correct = space.run(K.TRAIN, spec, params, state, X, Y, order, opt, step, seed,
-                               _unused(params), sample_weight)
+    total, correct = space.run(K.TRAIN, spec, params, state, X, Y, _one_row(order, np.int64),
+                               _one_row(opt, np.float64), step, seed, _unused(params),
+                               sample_weight, space.history)
     n = order.shape[0]
     return total / n, correct / n
 
 
+def _one_row(a, dtype):
+    """``a`` as a C-contiguous (1, n) array (a view when it is contiguous already)."""
+    return np.ascontiguousarray(a, dtype).reshape(1, -1)
+
+
+def train_epochs(spec, params, state, X, Y, orders, batch_size, opts, step, seed, older,
+                 sample_weight=None, buffers=None):
+    """Several whole epochs in one compiled call (see :mod:`fastnn.backends`); ``buffers``
+    from :func:`workspace`."""
+    space = buffers if buffers is not None else workspace(spec, batch_size, params.dtype,
+                                                          _host_engine.is_sparse(X))
+    history = np.full((orders.shape[0], 2), np.nan)
+    space.run(K.TRAIN, spec, params, state, X, Y, orders, opts, step, seed, _unused(params),
+              sample_weight, history, older)
+    return history / orders.shape[1]
+
+
 def Engine(spec, params, state, X, Y, batch_size, sample_weight=None):
     """A :class:`~fastnn.backends._host_engine.HostEngine` whose work buffers live as long as it does."""
-    return HostEngine(train_epoch, workspace, evaluate, spec, params, state, X, Y, batch_size, sample_weight)
+    return HostEngine(train_epoch, workspace, evaluate, spec, params, state, X, Y, batch_size,
+                      sample_weight, train_epochs)

@@ -363,6 +363,8 @@ class Engine:
     ``scipy.sparse`` X stays on the host: each batch is densified there and uploaded alone.
     """
 
+    epochs = None     # one epoch per call (see fastnn.backends: Engine)
+
     def __init__(self, spec, params, state, X, Y, batch_size, sample_weight=None):
         self.params, self.state = params, state
         self._batch_size = int(batch_size)
