@@ -20,7 +20,7 @@ def _data(rng, n=50):
     return X, (X[:, 0] * X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
 
 
-def _template(engine, optimizer=None):
+def _template(engine, optimizer=None, dtype="float64"):
     backend = engine if engine in ("numpy", "cython") else "numba"
     width = 32 if engine == "member-by-member" else 6     # past LANES_MAX_PRODUCT: numba_cpu
     layers = [fastnn.Dense(width, activation="tanh", l2=1e-4), fastnn.Dropout(0.1),
@@ -28,7 +28,7 @@ def _template(engine, optimizer=None):
               fastnn.Dense(3)]
     net = fastnn.Sequential(layers, input_dim=3)
     net.compile("softmax_cross_entropy", optimizer or optim.SGD(lr=0.05, momentum=0.9),
-                backend=backend, dtype="float64", seed=3)
+                backend=backend, dtype=dtype, seed=3)
     return net
 
 
@@ -90,9 +90,11 @@ def _assert_same(pop, reference):
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("shuffle", [True, False])
-def test_batched_population_epochs_equal_one_epoch_per_call(engine, shuffle, rng, monkeypatch):
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_batched_population_epochs_equal_one_epoch_per_call(engine, shuffle, dtype, rng,
+                                                           monkeypatch):
     X, y = _data(rng)
-    template, configs = _template(engine), _configs(len(X))
+    template, configs = _template(engine, dtype=dtype), _configs(len(X))
 
     def train():
         return _with_engine(engine, monkeypatch, lambda: fastnn.train_many(
