@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,9 +20,13 @@ from . import _spec as S
 from . import _threads, backends
 from . import callbacks as cb
 from .model import DivergenceError
+from .session import _MAX_PER_CALL, _next_count
 
 REPACK_FRACTION = 0.5    # rebuild the engine on the live members once at most this share is live
 REPACK_MIN = 8           # ... and the engine holds more members than this
+# Batched epochs (see Run.train): calls of about session.CALL_S seconds, their shuffled row
+# orders at most this many int64 entries per copy (epochs x lanes x rows).
+MAX_ORDER_ROWS = 1 << 21
 
 
 @dataclass
@@ -46,6 +51,7 @@ class _Track:
         self.rng = np.random.default_rng(member.shuffle_seed)
         self.dropout_seed = int(self.rng.integers(2 ** 63))
         self.order = np.arange(n_rows, dtype=np.int64)
+        self.pending = []               # shuffles drawn for epochs not trained yet, in order
         self.history = cb.History()
         self.hooks = [self.history] + list(member.callbacks)
         self.budget = member.epochs     # epochs it may still train (None: no limit)
@@ -80,6 +86,7 @@ class Run:
         self._data = (backend, X, Y)
         self._validation = validation
         self._engine, self._lanes = None, []    # the engine and the tracks in its lanes
+        self._per_call = 1              # epochs in the next batched engine call
 
     def results(self):
         """One :class:`Result` per member, in order (their models, histories, errors)."""
@@ -99,7 +106,15 @@ class Run:
         """``epochs`` more epochs of every member that may train (None: the rest of each
         member's own epochs; a member's ``epochs`` caps its total either way).  Its hooks see
         ``on_train_begin`` and ``on_train_end`` once per call, as ``Session.run``'s do;
-        ``progress(n)`` is called with the members finished after each epoch."""
+        ``progress(n)`` is called with the members finished after each epoch (or batched call).
+
+        Batched epochs, as ``Session.run``'s: when nothing but the members' histories looks at
+        an epoch's end (no other callbacks, no validation set), whole epochs go to the engine in
+        calls of about ``session.CALL_S`` seconds, as many as every live member still trains.
+        The results are the same bit for bit: when a call fails (a member's loss or weights not
+        finite) every member goes back to before it and those epochs are trained again one at
+        a time, with the same shuffles, so a member diverges at the same epoch and keeps the
+        same weights."""
         live = [t for t in self.tracks if t.trainable()]
         for t in live:
             t.epochs_left = t.budget if epochs is None else \
@@ -116,8 +131,23 @@ class Run:
         with _threads.limited(self.threads):
             engine = self._engine_for(live)
             try:
+                replay = 0
                 while live:
-                    _epoch(engine, live, self._validation, self.classification)
+                    count, replaying = 1, replay > 0
+                    if replaying:
+                        replay -= 1
+                    elif self._batchable(engine, live):
+                        count = self._count(engine, live)
+                    if count > 1:
+                        start = time.perf_counter()
+                        if not _epochs(engine, live, count, self.classification):
+                            replay = count      # again one at a time, from the same shuffles
+                            continue
+                        self._per_call = _next_count(count, time.perf_counter() - start)
+                    else:
+                        _epoch(engine, live, self._validation, self.classification)
+                        if not replaying:
+                            self._per_call = min(self._per_call * 4, _MAX_PER_CALL)
                     done = [t for t in live if t.error is not None or t.epochs_left == 0
                             or t.model.stop_training]
                     for t in done:
@@ -141,6 +171,21 @@ class Run:
                     _finish(engine, lane, t)
                 raise
 
+    def _batchable(self, engine, live):
+        """Whether the next epochs may go to the engine in one call (see :meth:`train`)."""
+        return self._validation is None and getattr(engine, "epochs", None) is not None and \
+            all(len(t.hooks) == 1 for t in live)
+
+    def _count(self, engine, live):
+        """Epochs in the next batched call: no more than any live member has left, about
+        CALL_S seconds of them, and their shuffles within MAX_ORDER_ROWS."""
+        left = [t.epochs_left for t in live if t.epochs_left is not None]
+        count = min(left + [self._per_call])
+        if any(t.member.shuffle for t in live):
+            lanes = getattr(engine, "n_members", len(live))
+            count = min(count, MAX_ORDER_ROWS // (lanes * max(t.n for t in live)))
+        return max(1, count)
+
 
 def _engine(backend, tracks, X, Y, batch):
     models = [t.model for t in tracks]
@@ -163,7 +208,7 @@ def _epoch(engine, live, validation, classification):
         opts[lane] = t.opt
         steps[lane], seeds[lane] = t.model.step, t.dropout_seed
         if t.member.shuffle:
-            t.order = t.rng.permutation(t.n)
+            t.order = t.pending.pop(0) if t.pending else t.rng.permutation(t.n)
         orders.append(t.order)
     loss, accuracy = engine.epoch(orders, opts, steps, seeds)
     finite = engine.finite()
@@ -196,6 +241,56 @@ def _epoch(engine, live, validation, classification):
                 t.history.history.setdefault(key, []).append(values[lane])
         else:
             _callbacks(engine, lane, t, epoch, {key: values[lane] for key, values in columns})
+
+
+def _epochs(engine, live, count, classification):
+    """``count`` whole epochs of every live member in one engine call, then their logs (only
+    their histories watch them); False, with every member as before and the shuffles drawn
+    kept for the epochs to come (``_Track.pending``), when the call failed."""
+    n = len(live)
+    opts = np.zeros((count, n, S.OPT_SIZE))
+    steps = np.zeros((count, n), np.int64)
+    seeds = np.zeros(n, np.uint64)
+    orders = []
+    ahead = np.arange(count)
+    for lane, t in enumerate(live):
+        if t.fixed_opt:
+            if t.opt is None:
+                t.opt = t.model.optimizer.pack(t.model.epoch)
+            opts[:, lane] = t.opt
+        else:
+            for e in range(count):
+                opts[e, lane] = t.model.optimizer.pack(t.model.epoch + e)
+        steps[:, lane] = t.model.step + t.n_batches * ahead
+        seeds[lane] = t.dropout_seed
+        if t.member.shuffle:
+            while len(t.pending) < count:
+                t.pending.append(t.rng.permutation(t.n))
+            orders.append(np.stack(t.pending[:count]))
+        else:
+            orders.append(t.order)
+    result = engine.epochs(orders, opts, steps, seeds)
+    if result is None:
+        return False
+    engine.snapshot()
+    loss, accuracy = result
+    for lane, t in enumerate(live):
+        if t.member.shuffle:
+            t.order = t.pending[count - 1]
+            del t.pending[:count]
+        first = t.model.epoch
+        t.model.epoch, t.model.step = first + count, t.model.step + count * t.n_batches
+        if t.epochs_left is not None:
+            t.epochs_left -= count
+        if t.budget is not None:
+            t.budget -= count
+        history = t.history.history
+        t.history.epoch.extend(range(first, first + count))
+        history.setdefault("loss", []).extend(loss[:, lane].tolist())
+        if classification:
+            history.setdefault("accuracy", []).extend(accuracy[:, lane].tolist())
+        history.setdefault("lr", []).extend(opts[:, lane, S.OPT_LR].tolist())
+    return True
 
 
 def _callbacks(engine, lane, t, epoch, logs):
@@ -258,6 +353,23 @@ class _Subset:
             full[lane], o[lane], s[lane], d[lane] = orders[i], opts[i], steps[i], seeds[i]
         loss, accuracy = self.base.epoch(full, o, s, d)
         return loss[self.lanes], accuracy[self.lanes]
+
+    @property
+    def epochs(self):
+        return None if getattr(self.base, "epochs", None) is None else self._epochs
+
+    def _epochs(self, orders, opts, steps, seeds):
+        n = self.base.n_members
+        full = [None] * n
+        o = np.repeat(opts[:, :1], n, axis=1)     # lanes left out still see valid values
+        s, d = np.zeros((opts.shape[0], n), np.int64), np.zeros(n, np.uint64)
+        for i, lane in enumerate(self.lanes):
+            full[lane], o[:, lane], s[:, lane], d[lane] = orders[i], opts[:, i], steps[:, i], \
+                seeds[i]
+        result = self.base.epochs(full, o, s, d)
+        if result is None:
+            return None
+        return result[0][:, self.lanes], result[1][:, self.lanes]
 
     def finite(self):
         return self.base.finite()[self.lanes]

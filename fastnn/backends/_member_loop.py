@@ -18,6 +18,12 @@ The population engine contract (also kept by :mod:`fastnn.backends.numba_populat
     One epoch of every member whose ``orders[m]`` is not None (an order of its own rows, as
     ``fit`` passes its engine); ``opts`` (n_members, OPT_SIZE), ``steps`` and ``seeds`` per
     member.  Returns arrays over the members (NaN for members not trained).
+``epochs(orders, opts, steps, seeds) -> (loss, accuracy)`` or None (optional; None where absent)
+    Several whole epochs in one call: ``orders[m]`` None, (E, n) one order per epoch, or (n,)
+    the same order every epoch; ``opts`` (E, n_members, OPT_SIZE), ``steps`` (E, n_members);
+    ``(loss, accuracy)`` (E, n_members) when every trained member's losses and weights stayed
+    finite, else None with every member back at its weights and state before the call (the
+    caller trains those epochs again one at a time, which tells where a member failed).
 ``finite()``, ``snapshot()``, ``restore(m)``, ``get(m) -> (params, state)``, ``put(m, params)``
     Per member: weights finite, remember every member's weights and optimizer state, go back to
     them for member ``m``, copies of member ``m``'s arrays, new weights for member ``m``.
@@ -40,6 +46,8 @@ class PopulationEngine:
         self._params = [np.array(p) for p in params]
         self._states = [np.array(s) for s in states]
         self._engines = [self._engine(m) for m in range(len(self._specs))]
+        if any(getattr(engine, "epochs", None) is None for engine in self._engines):
+            self.epochs = None          # see epochs()
 
     def _engine(self, m):
         X, Y, weights = self._data[m]
@@ -58,6 +66,46 @@ class PopulationEngine:
                 loss[m], accuracy[m] = self._engines[m].epoch(order, opts[m], int(steps[m]),
                                                               int(seeds[m]))
         return loss, accuracy
+
+    def epochs(self, orders, opts, steps, seeds):
+        """Whole epochs per member, each member's in one call of its engine's ``epochs`` (see
+        :meth:`fastnn.backends.numba_population.PopulationEngine.epochs` for the arguments and
+        the result); None, with every member as before the call, when one of them failed, or
+        when a member's engine trains one epoch per call only (CUDA)."""
+        n_epochs = opts.shape[0]
+        loss = np.full((n_epochs, self.n_members), np.nan)
+        accuracy = np.full((n_epochs, self.n_members), np.nan)
+        trained = []
+        try:
+            for m, order in enumerate(orders):
+                if order is None:
+                    continue
+                engine = self._engines[m]
+                if getattr(engine, "epochs", None) is None:
+                    return self._rolled_back(trained)
+                trained.append((m, (engine.params.copy(), engine.state.copy())))
+                rows = order if order.ndim == 2 else \
+                    np.broadcast_to(order, (n_epochs, order.shape[0]))
+                result = engine.epochs(np.ascontiguousarray(rows, np.int64),
+                                       np.ascontiguousarray(opts[:, m], np.float64),
+                                       int(steps[0, m]), int(seeds[m]))
+                if result is None:
+                    return self._rolled_back(trained)
+                loss[:, m], accuracy[:, m] = result
+        except BaseException:       # Ctrl-C between members: none has trained these epochs
+            self._rolled_back(trained)
+            raise
+        return loss, accuracy
+
+    def _rolled_back(self, trained):
+        """None, with the members of ``trained`` ((member, (params, state)) before the call)
+        back at those arrays, their snapshot too."""
+        for m, (params, state) in trained:
+            engine = self._engines[m]
+            np.copyto(engine.params, params)
+            np.copyto(engine.state, state)
+            engine.snapshot()
+        return None
 
     def finite(self):
         return np.array([engine.params_finite() for engine in self._engines])

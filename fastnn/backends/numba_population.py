@@ -88,9 +88,12 @@ class PopulationEngine:
         self._X, self._Y = _read_only(X), _read_only(Y)
         self._rows = list(rows)
         longest = max(X.shape[0] if r is None else len(r) for r in self._rows)
-        self._orders = np.zeros((2, M, longest), np.int64)
+        self._longest = longest
+        self._orders = np.zeros((1, 2, M, longest), np.int64)
         self._given = [None] * M
+        self._many = None               # orders of the epochs of a batched call (see epochs)
         self._lane_i = np.zeros((2, M), np.int64)
+        self._history = np.zeros((1, 2, M))
         self._lane_f = np.ascontiguousarray(np.stack(
             [np.stack([s.l1 for s in specs], axis=1), np.stack([s.l2 for s in specs], axis=1),
              np.stack([s.drop for s in specs], axis=1)]), dtype=np.float64)
@@ -103,38 +106,84 @@ class PopulationEngine:
         self._acc = np.zeros((K.ACC_ROWS, M))
         self._no_out = np.zeros((0, 0, 0), params.dtype)
         self._no_y = _read_only(np.zeros((0, 0), params.dtype))
-        self._no_opts = np.zeros((M, S.OPT_SIZE))
+        self._no_opts = np.zeros((1, M, S.OPT_SIZE))
         self._kind = S.SGD
         self._n_params = n_params
 
-    def _run(self, space, mode, X, Y, orders, opts, seeds, out):
+    def _run(self, space, mode, X, Y, orders, lane_i, opts, seeds, out, history):
         dropout, penalised = self._flags
         kernel = K.kernel(*K.specialisation(self._spec, dropout, penalised,
                                             self._kind))
         space.ints[K.MODE], space.ints[K.SHARED] = mode, mode != K.TRAIN
         kernel(space.ints, space.net, space.netf, self._lane_f, self._P, self._S, self._G, X, Y,
-               orders, self._lane_i, opts, seeds, space.work, self._h, self._keys, self._acc,
-               out)
+               orders, lane_i, opts, seeds, space.work, self._h, self._keys, self._acc,
+               out, history)
 
-    def epoch(self, orders, opts, steps, seeds):
-        counts, lane_steps = self._lane_i
+    def _place(self, orders, opts, n_epochs):
+        """The members' orders in the kernel's (E_o, 2, M, n_max) layout (one row when no
+        member's order is per epoch) and their row counts into ``lane_i[0]``."""
+        counts = self._lane_i[0]
+        per_epoch = n_epochs > 1 and any(o is not None and o.ndim == 2 for o in orders)
+        if per_epoch:
+            if self._many is None or self._many.shape[0] < n_epochs:
+                self._many = np.zeros((n_epochs, 2, self.n_members, self._longest), np.int64)
+            buffer = self._many
+        else:
+            buffer = self._orders
         for m, order in enumerate(orders):
             if order is None:
                 counts[m] = 0
                 continue
             self._kind = int(opts[m, S.OPT_CODE])
-            n = order.shape[0]
+            n = order.shape[-1]
             counts[m] = n
-            if order is not self._given[m]:     # fit passes the same order when not shuffling
+            if not per_epoch:
+                if order is self._given[m]:     # fit passes the same order when not shuffling
+                    continue
                 self._given[m] = order
-                self._orders[0, m, :n] = order
-                self._orders[1, m, :n] = order if self._rows[m] is None else self._rows[m][order]
-        lane_steps[:] = steps
-        self._run(self._train, K.TRAIN, self._X, self._Y, self._orders,
-                  np.ascontiguousarray(opts, dtype=np.float64), np.asarray(seeds, np.uint64),
-                  self._no_out)
+            buffer[:n_epochs, 0, m, :n] = order
+            buffer[:n_epochs, 1, m, :n] = order if self._rows[m] is None else self._rows[m][order]
+        return buffer
+
+    def epoch(self, orders, opts, steps, seeds):
+        orders = self._place(orders, opts, 1)
+        self._lane_i[1] = steps
+        self._run(self._train, K.TRAIN, self._X, self._Y, orders, self._lane_i,
+                  np.ascontiguousarray(opts, dtype=np.float64)[None],
+                  np.asarray(seeds, np.uint64), self._no_out, self._history)
+        counts = self._lane_i[0]
         with np.errstate(invalid="ignore", divide="ignore"):
             return self._acc[K.C_TOTAL] / counts, self._acc[K.C_CORRECT] / counts
+
+    def epochs(self, orders, opts, steps, seeds):
+        """Whole epochs of every member whose ``orders[m]`` is not None in one kernel call:
+        ``orders[m]`` (E, n) its order of each epoch, or (n,) one order for every epoch;
+        ``opts`` (E, n_members, OPT_SIZE) and ``steps`` (E, n_members) each epoch's
+        hyper-parameters and step before it.  Returns the per-epoch ``(loss, accuracy)``, each
+        (E, n_members), when every trained member's losses and final weights are finite (the
+        snapshot is left as before the call); else None, with every member back at the
+        weights and optimizer state before the call."""
+        n_epochs = opts.shape[0]
+        self.snapshot()
+        buffer = self._place(orders, opts[0], n_epochs)
+        lane_i = np.empty((1 + n_epochs, self.n_members), np.int64)
+        lane_i[0], lane_i[1:] = self._lane_i[0], steps
+        history = np.full((n_epochs, 2, self.n_members), np.nan)
+        self._run(self._train, K.TRAIN, self._X, self._Y, buffer, lane_i,
+                  np.ascontiguousarray(opts, dtype=np.float64), np.asarray(seeds, np.uint64),
+                  self._no_out, history)
+        trained = lane_i[0] > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            loss, accuracy = history[:, 0] / lane_i[0], history[:, 1] / lane_i[0]
+        if not (np.isfinite(loss[:, trained]).all() and self.finite()[trained].all()):
+            self._rollback()
+            return None
+        return loss, accuracy
+
+    def _rollback(self):
+        """Every member back at the snapshot."""
+        np.copyto(self._P, self._saved[0])
+        np.copyto(self._S, self._saved[1])
 
     def _lanes(self, flat, rows=1):
         return flat.reshape(rows, self._n_params, self.n_members)
@@ -161,10 +210,10 @@ class PopulationEngine:
         rows = min(n, EVAL_ROWS)
         if rows not in self._eval:
             self._eval[rows] = _Workspace(self._spec, rows, self.n_members, self._dtype, None)
-        orders = np.broadcast_to(np.arange(n, dtype=np.int64), (2, 1, n)).copy()
+        orders = np.broadcast_to(np.arange(n, dtype=np.int64), (1, 2, 1, n)).copy()
         self._lane_i[0] = n
-        self._run(self._eval[rows], mode, _read_only(X), _read_only(Y), orders, self._no_opts,
-                  self._keys[0], out)
+        self._run(self._eval[rows], mode, _read_only(X), _read_only(Y), orders, self._lane_i,
+                  self._no_opts, self._keys[0], out, self._history)
 
     def evaluate(self, X, Y):
         self._shared_pass(K.LOSS, X, Y, self._no_out)
@@ -234,6 +283,21 @@ class BlockedEngine:
                                          steps[r.start:r.stop], seeds[r.start:r.stop])
         parts = self._each(one)
         return tuple(np.concatenate([p[i] for p in parts]) for i in range(2))
+
+    def epochs(self, orders, opts, steps, seeds):
+        """See :meth:`PopulationEngine.epochs`: each block's, and when one fails every block
+        goes back to before the call."""
+        def one(b):
+            r = self._ranges[b]
+            return self._blocks[b].epochs(orders[r.start:r.stop], opts[:, r.start:r.stop],
+                                          steps[:, r.start:r.stop], seeds[r.start:r.stop])
+        parts = self._each(one)
+        if any(p is None for p in parts):
+            for block, part in zip(self._blocks, parts):
+                if part is not None:
+                    block._rollback()
+            return None
+        return tuple(np.concatenate([p[i] for p in parts], axis=1) for i in range(2))
 
     def finite(self):
         return np.concatenate([block.finite() for block in self._blocks])
