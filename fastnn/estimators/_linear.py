@@ -76,6 +76,28 @@ class LinearClassifier(LinearWeights, BaseClassifier):
     penalty: Any
     C: Any
 
+    def __init__(self, penalty="l2", *, C=1.0, fit_intercept=True, class_weight=None,
+                 solver="lbfgs", batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.01, power_t=0.5, max_iter=100, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 backend=None):
+        self.penalty = penalty
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        super().__init__(solver=solver, batch_size=batch_size,
+                         learning_rate=learning_rate,
+                         learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state,
+                         tol=tol, verbose=verbose, warm_start=warm_start,
+                         momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+                         early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1,
+                         beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, backend=backend)
+
     def _penalty(self, weight_sum):
         """sklearn's objective ``C * sum(w_i loss_i) + R(W)`` divided by ``C * sum(w)``: the
         weighted mean loss plus ``||W||² / (2 C sum(w))`` (l2) or ``||W||₁ / (C sum(w))`` (l1),
@@ -145,28 +167,6 @@ class LogisticRegression(LinearClassifier):
 
     _multiclass_loss = "binary_cross_entropy"
 
-    def __init__(self, penalty="l2", *, C=1.0, fit_intercept=True, class_weight=None,
-                 solver="lbfgs", batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.01, power_t=0.5, max_iter=100, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 backend=None):
-        self.penalty = penalty
-        self.C = C
-        self.fit_intercept = fit_intercept
-        self.class_weight = class_weight
-        super().__init__(solver=solver, batch_size=batch_size,
-                         learning_rate=learning_rate,
-                         learning_rate_init=learning_rate_init, power_t=power_t,
-                         max_iter=max_iter, shuffle=shuffle, random_state=random_state,
-                         tol=tol, verbose=verbose, warm_start=warm_start,
-                         momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                         early_stopping=early_stopping,
-                         validation_fraction=validation_fraction, beta_1=beta_1,
-                         beta_2=beta_2, epsilon=epsilon,
-                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, backend=backend)
-
 
 @document
 class SoftmaxRegression(LinearClassifier):
@@ -176,28 +176,6 @@ class SoftmaxRegression(LinearClassifier):
     cross-entropy: scikit-learn's multinomial ``LogisticRegression``.""" + _LINEAR_CLASSIFIER_DOC
 
     _binary_softmax = True
-
-    def __init__(self, penalty="l2", *, C=1.0, fit_intercept=True, class_weight=None,
-                 solver="lbfgs", batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.01, power_t=0.5, max_iter=100, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 backend=None):
-        self.penalty = penalty
-        self.C = C
-        self.fit_intercept = fit_intercept
-        self.class_weight = class_weight
-        super().__init__(solver=solver, batch_size=batch_size,
-                         learning_rate=learning_rate,
-                         learning_rate_init=learning_rate_init, power_t=power_t,
-                         max_iter=max_iter, shuffle=shuffle, random_state=random_state,
-                         tol=tol, verbose=verbose, warm_start=warm_start,
-                         momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                         early_stopping=early_stopping,
-                         validation_fraction=validation_fraction, beta_1=beta_1,
-                         beta_2=beta_2, epsilon=epsilon,
-                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, backend=backend)
 
 
 @document
