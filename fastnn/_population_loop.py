@@ -259,8 +259,7 @@ def _epochs(engine, live, count, classification):
                 t.opt = t.model.optimizer.pack(t.model.epoch)
             opts[:, lane] = t.opt
         else:
-            for e in range(count):
-                opts[e, lane] = t.model.optimizer.pack(t.model.epoch + e)
+            opts[:, lane] = t.model.optimizer.pack_epochs(t.model.epoch, count)
         steps[:, lane] = t.model.step + t.n_batches * ahead
         seeds[lane] = t.dropout_seed
         if t.member.shuffle:

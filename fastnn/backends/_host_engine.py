@@ -166,17 +166,17 @@ class TrainingRows:
 
     def __init__(self, dtype):
         self.none = no_rows(dtype)
-        self._source = self._rows = None
+        self._source = self._rows = self._one_thread = None
 
     def of(self, spec, X):
         """The rows to pass the kernel for training set ``X`` (a cached result per ``X`` and
         thread count)."""
-        key = (X, _threads.current() == 1)
-        if self._source is None or key[0] is not self._source[0] or key[1] != self._source[1]:
-            self._source, self._rows = key, self.none
+        one_thread = _threads.current() == 1
+        if X is not self._source or one_thread != self._one_thread:
+            self._source, self._one_thread, self._rows = X, one_thread, self.none
             if is_sparse(X):
                 self._rows = sparse_rows(X)
-            elif key[1] and spec.drop[0] == 0 and X.size and \
+            elif one_thread and spec.drop[0] == 0 and X.size and \
                     np.count_nonzero(X) <= SPARSE_MAX_DENSITY * X.size:
                 self._rows = sparse_rows(X)
         return self._rows

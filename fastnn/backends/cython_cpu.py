@@ -102,18 +102,24 @@ def workspace(spec, batch_size, dtype, sparse_input=False):
             _host_engine.TrainingRows(dtype))
 
 
+def _training_inputs(spec, params, X, Y, batch_size, buffers):
+    """``(X, Y, work, grad, *sparse rows)`` as the compiled training calls take them; ``buffers``
+    from :func:`workspace`, allocated if None."""
+    sparse = _host_engine.is_sparse(X)
+    work, grad, training_rows = (buffers if buffers is not None
+                                 else workspace(spec, batch_size, params.dtype, sparse))
+    dense = np.zeros((0, X.shape[1]), params.dtype) if sparse else np.ascontiguousarray(X)
+    return (dense, np.ascontiguousarray(Y), work, grad, *training_rows.of(spec, X))
+
+
 def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, sample_weight=None,
                 buffers=None):
     """One epoch in one compiled call (see :mod:`fastnn.backends`).
 
     ``buffers``: from :func:`workspace`, reused across epochs; allocated if None.
     """
-    sparse = _host_engine.is_sparse(X)
-    work, grad, training_rows = (buffers if buffers is not None
-                                 else workspace(spec, batch_size, params.dtype, sparse))
-    rows = training_rows.of(spec, X)
-    dense = np.zeros((0, X.shape[1]), params.dtype) if sparse else np.ascontiguousarray(X)
-    return _k.train_epoch(*_spec_args(spec), params, state, dense, np.ascontiguousarray(Y),
+    dense, Y, work, grad, *rows = _training_inputs(spec, params, X, Y, batch_size, buffers)
+    return _k.train_epoch(*_spec_args(spec), params, state, dense, Y,
                           np.ascontiguousarray(order, dtype=np.int64), batch_size,
                           np.ascontiguousarray(opt, dtype=np.float64), step, seed, work, grad,
                           *rows, _weights(sample_weight))
@@ -122,13 +128,9 @@ def train_epoch(spec, params, state, X, Y, order, batch_size, opt, step, seed, s
 def train_epochs(spec, params, state, X, Y, orders, batch_size, opts, step, seed, older,
                  sample_weight=None, buffers=None):
     """Several whole epochs in one compiled call (see :mod:`fastnn.backends`)."""
-    sparse = _host_engine.is_sparse(X)
-    work, grad, training_rows = (buffers if buffers is not None
-                                 else workspace(spec, batch_size, params.dtype, sparse))
-    rows = training_rows.of(spec, X)
-    dense = np.zeros((0, X.shape[1]), params.dtype) if sparse else np.ascontiguousarray(X)
+    dense, Y, work, grad, *rows = _training_inputs(spec, params, X, Y, batch_size, buffers)
     history = np.full((orders.shape[0], 2), np.nan)
-    _k.train_epochs(*_spec_args(spec), params, state, dense, np.ascontiguousarray(Y),
+    _k.train_epochs(*_spec_args(spec), params, state, dense, Y,
                     np.ascontiguousarray(orders, dtype=np.int64), batch_size,
                     np.ascontiguousarray(opts, dtype=np.float64), step, seed, work, grad, *rows,
                     _weights(sample_weight), older, history)
