@@ -13,6 +13,9 @@ points, :func:`jitable` for the functions they call).
 """
 from __future__ import annotations
 
+import traceback
+import warnings
+
 import numba
 from numba.extending import register_jitable
 
@@ -27,6 +30,27 @@ def njit(fn):
     except RuntimeError:  # "cannot cache function ...: no locator available"
         return numba.njit(cache=False, nogil=True, fastmath=set(FASTMATH), error_model=ERRORS)(fn)
 
+
+def call(kernel, *args):
+    """``kernel(*args)``, recompiling instead of failing when its cache file is damaged (a killed
+    write, a full disk, a foreign file): loading such a file can raise almost anything
+    (``UnpicklingError``, ``EOFError``, ``ValueError: unsupported pickle protocol``, ...), so the
+    test is where the exception came from -- Numba's cache loader -- not its type."""
+    try:
+        return kernel(*args)
+    except Exception as exc:
+        if kernel.overloads or not _raised_by_the_cache_loader(exc):
+            raise                       # the kernel itself failed, or compiling it did
+        warnings.warn(f"fastnn: the Numba cache of a kernel was unreadable "
+                      f"({type(exc).__name__}: {exc}); recompiling it", RuntimeWarning,
+                      stacklevel=3)
+        kernel._cache.flush()
+        return kernel(*args)
+
+
+def _raised_by_the_cache_loader(exc):
+    return any(frame.name == "load_overload" and frame.filename.endswith("caching.py")
+               for frame in traceback.extract_tb(exc.__traceback__))
 
 
 def jitable(fn):

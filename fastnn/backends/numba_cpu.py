@@ -17,13 +17,10 @@ formulas).  Design, from the measurements in ``benchmarks/results`` and ``shared
 """
 from __future__ import annotations
 
-import pickle
-import warnings
-
 import numpy as np
 
 from .. import activations as acts
-from . import _host_engine
+from . import _host_engine, _jit
 from . import _numba_blas as blas
 from . import _numba_kernels as K
 from ._host_engine import HostEngine
@@ -131,16 +128,7 @@ class _Workspace:
                 opts, np.uint64(seed), self.work, self.grad, out, self.blas_args, rows_of_x,
                 _NO_WEIGHTS if weights is None else weights, history,
                 self.grad[:0] if older is None else older)
-        try:
-            return kernel(*args)
-        except (pickle.UnpicklingError, EOFError) as exc:
-            if kernel.overloads:        # not a cache load: the kernel itself failed
-                raise
-            # A damaged cache file (a killed write, a full disk): forget it and compile afresh.
-            warnings.warn(f"fastnn: the Numba cache of a kernel was unreadable ({exc}); "
-                          f"recompiling it", RuntimeWarning, stacklevel=2)
-            kernel._cache.flush()
-            return kernel(*args)
+        return _jit.call(kernel, *args)
 
 
 def _read_only(a):

@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 
 from .. import _spec as S
+from . import _jit
 from . import _numba_population as K
 from ._member_loop import PopulationEngine as MemberLoop
 from .numba_cpu import plan
@@ -115,9 +116,9 @@ class PopulationEngine:
         kernel = K.kernel(*K.specialisation(self._spec, dropout, penalised,
                                             self._kind))
         space.ints[K.MODE], space.ints[K.SHARED] = mode, mode != K.TRAIN
-        kernel(space.ints, space.net, space.netf, self._lane_f, self._P, self._S, self._G, X, Y,
-               orders, lane_i, opts, seeds, space.work, self._h, self._keys, self._acc,
-               out, history)
+        _jit.call(kernel, space.ints, space.net, space.netf, self._lane_f, self._P, self._S,
+                  self._G, X, Y, orders, lane_i, opts, seeds, space.work, self._h, self._keys,
+                  self._acc, out, history)
 
     def _place(self, orders, opts, n_epochs):
         """The members' orders in the kernel's (E_o, 2, M, n_max) layout (one row when no
