@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _spec as S
 from .. import activations as acts
+from . import _vecmath as vm
 from ._jit import njit
 from ._numba_kernels import SLOTS, _mix, forward_rule, grad_rule
 
@@ -208,7 +209,6 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                 part, hits, big = acc[C_PART], acc[C_HITS], h[H_BIG]
                 esum, ysum, yz = acc[C_ESUM], acc[C_YSUM], acc[C_YZ]
                 best, ybest, ybig = acc[C_BEST], acc[C_YBEST], acc[C_YBIG]
-                one = params.dtype.type(1.0)
                 for m in range(M):
                     part[m] = 0.0
                 for i in range(slots):
@@ -235,7 +235,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                         for j in range(n_out):
                             for m in range(M):
                                 x = o[j * M + m] - big[m]   # the row max is subtracted
-                                e = math.exp(x) if x != 0 else one     # (exp(0) is 1 exactly)
+                                e = vm.exp(x)
                                 esum[m] += e
                                 ysum[m] += yv[j * M + m]
                                 yz[m] += yv[j * M + m] * o[j * M + m]
@@ -243,7 +243,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                                     dv[j * M + m] = e
                         for m in range(M):
                             if i < rows_of[m]:
-                                part[m] += (big[m] + math.log(esum[m])) * ysum[m] - yz[m]
+                                part[m] += (big[m] + vm.log(esum[m])) * ysum[m] - yz[m]
                                 if best[m] == ybest[m]:
                                     acc[C_CORRECT, m] += 1
                         if with_grad:
@@ -267,7 +267,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                                     if with_grad:
                                         dv[j * M + m] = w8 * d
                                 elif bce:
-                                    e = math.exp(-abs(z))
+                                    e = vm.exp(-abs(z))
                                     part[m] += max(z, 0.0) - z * y + math.log1p(e) if valid else 0.0
                                     if with_grad:
                                         sig = 1 / (1 + e) if z >= 0 else e / (1 + e)

@@ -1,0 +1,231 @@
+"""``exp``, ``log`` and ``tanh`` that LLVM vectorises, for the Numba CPU kernels.
+
+Numba compiles ``math.exp``, ``math.log`` and ``math.tanh`` to calls of the C library, one
+element at a time: without Intel's SVML (which PyPI's llvmlite is not built for) a loop over
+them is never vectorised, and in float64 they cost 8-9 ns an element here (a float64 tanh
+network of 64 units trained 3.5x slower than the same network with relu).  These versions are
+straight-line arithmetic on the float's bits -- range reduction by ``k ln 2``, a polynomial,
+the exponent put back with an integer shift -- so a loop over them becomes SIMD code
+(exp: 1.1 ns an element, float64, AVX-512).  They are what the kernels' softmax
+cross-entropy, binary cross-entropy, sigmoid and float64 tanh call.
+
+Accuracy, checked against the C library over dense grids and the special values in
+``tests/test_vecmath.py``: within 1 ulp for exp, 2 for log and 4 for tanh, in both dtypes; the
+same infinities, NaNs, signed zeros, overflow and underflow.  In Python the functions are
+the C library's (``math``); the vectorising versions are their Numba overloads.
+
+The formulas are the textbook ones (Cody & Waite's reduction; Taylor polynomials, whose
+truncation error is below half an ulp on the reduced range):
+
+* ``exp(x) = 2**k * p(r)``, ``k = round(x / ln 2)``, ``r = x - k ln 2`` (ln 2 in two parts),
+  ``|r| <= ln(2) / 2``; the scale ``2**k`` is two factors, so results down to the subnormals are
+  right.
+* ``log(x) = e ln 2 + 2 atanh(s)``, ``x = 2**e * m`` with ``m`` in [sqrt(1/2), sqrt(2)) and
+  ``s = (m - 1) / (m + 1)``, ``|s| <= 0.172``.
+* ``tanh(x) = u / (u + 2)`` with ``u = expm1(2|x|)``, its sign copied from ``x``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic, overload, register_jitable
+
+# Contraction into FMAs only: the kernels' reassociation would turn Cody & Waite's
+# ``(x - k ln2_hi) - k ln2_lo`` into ``x - k (ln2_hi + ln2_lo)`` (200 ulp near the overflow).
+_FASTMATH = {"contract"}
+jitable = register_jitable(fastmath=_FASTMATH)
+
+# --- the bits of a float, and a float of given bits (one LLVM bitcast, no instruction) ----------
+
+_FLOAT_OF = {types.int64: (types.float64, ir.DoubleType()), types.int32: (types.float32,
+                                                                             ir.FloatType())}
+_BITS_OF = {types.float64: (types.int64, ir.IntType(64)), types.float32: (types.int32,
+                                                                          ir.IntType(32))}
+
+
+@intrinsic
+def _float_of_bits(typingctx, bits):
+    if bits not in _FLOAT_OF:
+        return None
+    result, llvm_type = _FLOAT_OF[bits]
+    return result(bits), lambda context, builder, sig, args: builder.bitcast(args[0], llvm_type)
+
+
+@intrinsic
+def _bits_of_float(typingctx, value):
+    if value not in _BITS_OF:
+        return None
+    result, llvm_type = _BITS_OF[value]
+    return result(value), lambda context, builder, sig, args: builder.bitcast(args[0], llvm_type)
+
+
+class _Format:
+    """The constants of one IEEE binary format."""
+
+    def __init__(self, dtype, int_dtype, mantissa_bits, ln2_hi, ln2_lo, exp_terms, log_terms):
+        f, i = dtype.type, int_dtype.type
+        info = np.finfo(dtype)
+        self.f, self.i = f, i
+        self.one, self.two, self.half = f(1), f(2), f(0.5)
+        self.bias, self.shift = i(info.maxexp - 1), i(mantissa_bits)
+        self.mantissa = i((1 << mantissa_bits) - 1)
+        self.exp_mask = i(2 * info.maxexp - 1)
+        # exp: inputs beyond these give inf and 0; k is clamped so both scale factors are normal
+        self.exp_high = f(math.log(float(info.max)))
+        self.exp_low = f(math.log(float(info.smallest_subnormal)) - 1)
+        self.k_max = f(2 * (info.maxexp - 2))
+        self.log2e = f(1 / math.log(2))
+        self.ln2_hi, self.ln2_lo = f(ln2_hi), f(ln2_lo)
+        self.exp_coeffs = tuple(f(1 / math.factorial(n)) for n in range(exp_terms, -1, -1))
+        # log: 2 atanh(s) = 2 (s + s**3 / 3 + s**5 / 5 + ...)
+        self.log_coeffs = tuple(f(2 / (2 * n + 1)) for n in range(log_terms, -1, -1))
+        self.sqrt2 = f(math.sqrt(2))
+        self.subnormal_scale = f(2.0 ** (mantissa_bits + 1))
+        self.subnormal_shift = i(mantissa_bits + 1)
+        self.smallest_normal = f(info.smallest_normal)
+        self.tanh_big = f(20.0 if dtype == np.float64 else 10.0)    # tanh rounds to 1 above
+
+
+# ln 2 = ln2_hi + ln2_lo to twice the precision, ln2_hi with trailing zero bits so k ln2_hi is
+# exact (fdlibm's and Cephes' constants)
+_F64 = _Format(np.dtype(np.float64), np.dtype(np.int64), 52, 6.93147180369123816490e-01,
+               1.90821492927058770002e-10, exp_terms=13, log_terms=11)
+_F32 = _Format(np.dtype(np.float32), np.dtype(np.int32), 23, 0.693359375, -2.12194440e-4,
+               exp_terms=7, log_terms=5)
+
+
+def _format(x):
+    return _F64 if x == types.float64 else (_F32 if x == types.float32 else None)
+
+
+# --- the public functions: the C library's in Python, vectorising overloads in Numba ------------
+
+
+def exp(x):
+    """e ** x (see the module docstring)."""
+    return math.exp(x)
+
+
+def log(x):
+    """The natural logarithm of x: -inf at 0, NaN below (see the module docstring)."""
+    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
+def tanh(x):
+    """The hyperbolic tangent of x (see the module docstring)."""
+    return math.tanh(x)
+
+
+def _exp_of(F):
+    """``exp`` in the format F, and ``expm1`` for the inputs tanh gives it (0 <= y <= 40)."""
+    # Numba reads closure constants, not attributes of a Python object: bind them here
+    c, int_, one, half, log2e = F.exp_coeffs, F.i, F.one, F.half, F.log2e
+    ln2_hi, ln2_lo, k_max, bias, shift = F.ln2_hi, F.ln2_lo, F.k_max, F.bias, F.shift
+    low, high, one_int = F.exp_low, F.exp_high, F.i(1)
+
+    @jitable
+    def poly(r):                # sum of r**n / n! for n <= len(c) - 1, by Horner's rule
+        p = c[0]
+        for coefficient in c[1:]:
+            p = p * r + coefficient
+        return p
+
+    @jitable
+    def expm1_series(r):        # sum of r**n / n! for 1 <= n <= len(c) - 1
+        p = c[0]
+        for coefficient in c[1:-1]:
+            p = p * r + coefficient
+        return p * r
+
+    @jitable
+    def reduce(x):
+        k = np.floor(x * log2e + half)
+        k = -k_max if k < -k_max else (k_max if k > k_max else k)
+        return k, (x - k * ln2_hi) - k * ln2_lo
+
+    @jitable
+    def scale(k):               # 2**k as two normal factors (k in +-k_max)
+        ki = int_(k)
+        part = ki >> one_int
+        return (_float_of_bits(int_((part + bias) << shift)),     # (Numba widens int32
+                _float_of_bits(int_((ki - part + bias) << shift)))  # arithmetic to int64)
+
+    def exp_(x):
+        clamped = low if x < low else (high if x > high else x)
+        k, r = reduce(clamped)
+        s1, s2 = scale(k)
+        y = poly(r) * s1 * s2
+        y = math.inf if x > high else y
+        return y if x == x else x
+
+    @jitable
+    def expm1_(y):              # 2**k * (exp(r) - 1) + (2**k - 1): exact r-series when k = 0
+        k, r = reduce(y)
+        s1, s2 = scale(k)
+        s = s1 * s2
+        return s * expm1_series(r) + (s - one)
+
+    return exp_, expm1_
+
+
+def _log_of(F):
+    c, f_, i_, one, half, sqrt2 = F.log_coeffs, F.f, F.i, F.one, F.half, F.sqrt2
+    tiny, scale_up, scale_shift = F.smallest_normal, F.subnormal_scale, F.subnormal_shift
+    shift, exp_mask, bias, mantissa = F.shift, F.exp_mask, F.bias, F.mantissa
+    ln2_hi, ln2_lo, one_int = F.ln2_hi, F.ln2_lo, F.i(1)
+
+    def log_(x):
+        small = x < tiny
+        scaled = x * scale_up if small else x
+        bits = _bits_of_float(scaled)
+        e = ((bits >> shift) & exp_mask) - bias
+        e = e - scale_shift if small else e
+        m = _float_of_bits(i_((bits & mantissa) | (bias << shift)))     # in [1, 2)
+        high = m > sqrt2
+        m = m * half if high else m
+        e = e + one_int if high else e
+        s = (m - one) / (m + one)
+        s2 = s * s
+        p = c[0]
+        for coefficient in c[1:]:
+            p = p * s2 + coefficient
+        ef = f_(e)
+        y = ef * ln2_hi + (s * p + ef * ln2_lo)
+        y = -math.inf if x == 0 else y
+        y = math.inf if x == math.inf else y
+        return y if x >= 0 else math.nan           # NaN below 0, and for NaN
+
+    return log_
+
+
+def _tanh_of(F):
+    _, expm1_ = _exp_of(F)
+    big, two = F.tanh_big, F.two
+
+    def tanh_(x):
+        a = abs(x)
+        a = big if a > big else a
+        u = expm1_(a + a)
+        t = u / (u + two)
+        t = math.copysign(t, x)
+        return t if x == x else x
+
+    return tanh_
+
+
+def _overloading(python_function, make):
+    @overload(python_function, fastmath=_FASTMATH)
+    def _implementation(x):
+        F = _format(x)
+        if F is None:
+            return None
+        return make(F)
+    return _implementation
+
+
+_overloading(exp, lambda F: _exp_of(F)[0])
+_overloading(log, _log_of)
+_overloading(tanh, _tanh_of)
