@@ -18,7 +18,7 @@ from . import _spec as S
 from . import activations as acts
 from . import callbacks as cb
 from . import optim
-from .layers import Dropout, from_config
+from .layers import Dropout
 from .model import Sequential
 
 # key -> what it means (also the "expected" part of type errors).
@@ -154,7 +154,8 @@ def copy_model(model, input_dim=None, seed=_KEEP):
     """An independent copy of a compiled ``Sequential``: its layers, loss, optimizer (schedule
     included), back end, dtype, weights, optimizer state and epoch/step counters; or, given a
     ``seed``, fresh initial weights drawn with it (as ``compile(seed=seed)``)."""
-    clone = Sequential([from_config(layer.get_config()) for layer in model.layers],
+    # the layers hold only validated scalars and names: a shallow copy is an independent layer
+    clone = Sequential([copy.copy(layer) for layer in model.layers],
                        input_dim=model.input_dim or input_dim)
     fresh = seed is not _KEEP
     clone.compile(model.loss, copy.deepcopy(model.optimizer), backend=model.backend,

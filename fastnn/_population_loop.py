@@ -63,7 +63,7 @@ class _Track:
         self.fixed_opt = len(self.hooks) == 1 and self.model.optimizer.schedule is None
         self.opt = None
         if self.model.opt_state is None:
-            self.model.opt_state = np.zeros((2, self.model.n_params), self.model.dtype)
+            self.model.opt_state = np.zeros((2, member.spec.n_params), self.model.dtype)
 
     def trainable(self):
         return self.error is None and (self.budget is None or self.budget > 0)
@@ -174,7 +174,7 @@ class Run:
     def _batchable(self, engine, live):
         """Whether the next epochs may go to the engine in one call (see :meth:`train`)."""
         return self._validation is None and getattr(engine, "epochs", None) is not None and \
-            all(len(t.hooks) == 1 for t in live)
+            all(hook.logs_only for t in live for hook in t.hooks)
 
     def _count(self, engine, live):
         """Epochs in the next batched call: no more than any live member has left, about
@@ -244,9 +244,12 @@ def _epoch(engine, live, validation, classification):
 
 
 def _epochs(engine, live, count, classification):
-    """``count`` whole epochs of every live member in one engine call, then their logs (only
-    their histories watch them); False, with every member as before and the shuffles drawn
-    kept for the epochs to come (``_Track.pending``), when the call failed."""
+    """``count`` whole epochs of every live member in one engine call, then their logs and
+    hooks (all ``logs_only``, see :class:`fastnn.callbacks.Callback`); False, with every member
+    as before and the shuffles drawn kept for the epochs to come (``_Track.pending``), when the
+    call failed.  A member whose hooks stop it or change its hyper-parameters after an epoch
+    before the last is trained again from before the call up to that epoch alone, so it keeps
+    what epoch-by-epoch training gives."""
     n = len(live)
     opts = np.zeros((count, n, S.OPT_SIZE))
     steps = np.zeros((count, n), np.int64)
@@ -271,25 +274,64 @@ def _epochs(engine, live, count, classification):
     result = engine.epochs(orders, opts, steps, seeds)
     if result is None:
         return False
-    engine.snapshot()
     loss, accuracy = result
+    kept = [_logged(t, loss[:, lane], accuracy[:, lane] if classification else None,
+                    opts[:, lane]) for lane, t in enumerate(live)]
+    _train_again(engine, [lane for lane in range(n) if kept[lane] < count], kept, orders, opts,
+                 steps, seeds)
+    engine.snapshot()
     for lane, t in enumerate(live):
+        done = kept[lane]
         if t.member.shuffle:
-            t.order = t.pending[count - 1]
-            del t.pending[:count]
-        first = t.model.epoch
-        t.model.epoch, t.model.step = first + count, t.model.step + count * t.n_batches
+            t.order = t.pending[done - 1]
+            del t.pending[:done]
+        t.model.epoch, t.model.step = t.model.epoch + done, t.model.step + done * t.n_batches
         if t.epochs_left is not None:
-            t.epochs_left -= count
+            t.epochs_left -= done
         if t.budget is not None:
-            t.budget -= count
+            t.budget -= done
+    return True
+
+
+def _logged(t, loss, accuracy, opts):
+    """The logs of a member's epochs of one batched call into its History and hooks, in order;
+    returns how many of them it keeps: all, or those up to the first after which a hook stopped
+    it or changed its hyper-parameters (the later epochs ran with the old ones)."""
+    first, count = t.model.epoch, len(loss)
+    if len(t.hooks) == 1:               # only its History: record the logs directly
         history = t.history.history
         t.history.epoch.extend(range(first, first + count))
-        history.setdefault("loss", []).extend(loss[:, lane].tolist())
-        if classification:
-            history.setdefault("accuracy", []).extend(accuracy[:, lane].tolist())
-        history.setdefault("lr", []).extend(opts[:, lane, S.OPT_LR].tolist())
-    return True
+        history.setdefault("loss", []).extend(loss.tolist())
+        if accuracy is not None:
+            history.setdefault("accuracy", []).extend(accuracy.tolist())
+        history.setdefault("lr", []).extend(opts[:, S.OPT_LR].tolist())
+        return count
+    for e in range(count):
+        logs = {"loss": float(loss[e])}
+        if accuracy is not None:
+            logs["accuracy"] = float(accuracy[e])
+        logs["lr"] = float(opts[e, S.OPT_LR])
+        for hook in t.hooks:
+            hook.on_epoch_end(first + e, logs)
+        if e < count - 1 and (t.model.stop_training or not np.array_equal(
+                t.model.optimizer.pack(first + e + 1), opts[e + 1])):
+            return e + 1
+    return count
+
+
+def _train_again(engine, lanes, kept, orders, opts, steps, seeds):
+    """Members ``lanes`` back to before the batched call, then their first ``kept[lane]``
+    epochs of it again (the same orders and hyper-parameters: the same weights as then)."""
+    for lane in lanes:
+        engine.restore(lane)
+    for done in sorted({kept[lane] for lane in lanes}):
+        group = [lane for lane in lanes if kept[lane] == done]
+        again = _Subset(engine, group).epochs(
+            [orders[lane][:done] if orders[lane].ndim == 2 else orders[lane] for lane in group],
+            opts[:done, group], steps[:done, group], seeds[group])
+        if again is None:
+            raise RuntimeError("fastnn: epochs trained again did not give the weights they "
+                               "gave before (please report this)")
 
 
 def _callbacks(engine, lane, t, epoch, logs):

@@ -12,9 +12,18 @@ from typing import Any
 
 
 class Callback:
-    """Base class; override the hooks you need."""
+    """Base class; override the hooks you need.
+
+    ``logs_only`` (False here) is a promise a callback may make: its ``on_epoch_end`` reads
+    nothing but ``epoch`` and ``logs``, and changes nothing but ``model.stop_training`` and the
+    optimizer's hyper-parameters.  Training may then run several epochs in one compiled call
+    and call the callback over their logs afterwards, going back to the epoch after which it
+    stopped training or changed a hyper-parameter, so it sees exactly what it would have seen
+    epoch by epoch (``fit``'s results do not change, only its speed).
+    """
 
     model: Any = None
+    logs_only = False
 
     def set_model(self, model):
         self.model = model
@@ -34,6 +43,8 @@ class History(Callback):
 
     ``fit`` returns one; ``epoch`` holds the (0-based, cumulative) epoch numbers.
     """
+
+    logs_only = True
 
     def __init__(self):
         self.history: dict = {}

@@ -154,3 +154,50 @@ def test_a_session_run_in_pieces_equals_one_batched_call(rng):
         np.testing.assert_array_equal(a.params, b.params)
         np.testing.assert_array_equal(a.opt_state, b.opt_state)
     assert whole.histories == pieces.histories and whole.epochs == [13] * 3
+
+
+class _StopOrSlow(fastnn.callbacks.Callback):
+    """A ``logs_only`` callback that stops its member after epoch ``stop`` or quarters its
+    learning rate after epoch ``slow``, and records what it saw."""
+
+    logs_only = True
+
+    def __init__(self, stop=None, slow=None):
+        self.stop, self.slow, self.seen = stop, slow, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append((epoch, logs["loss"], logs["lr"]))
+        if epoch == self.slow:
+            self.model.optimizer.lr = self.model.optimizer.lr / 4
+        if epoch == self.stop:
+            self.model.stop_training = True
+
+
+@pytest.mark.parametrize("engine", ["lanes", "blocks", "member-by-member", "numpy"])
+def test_logs_only_callbacks_that_stop_or_slow_a_member_inside_a_batched_call(engine, rng,
+                                                                              monkeypatch):
+    """Members whose callbacks only read their logs train in batched calls too; one that its
+    callback stops (or whose learning rate it changes) after an epoch inside a call is trained
+    again up to that epoch, so every member and callback ends as with one epoch per call."""
+    X, y = _data(rng)
+    template = _template(engine)
+    plans = [dict(stop=2), dict(stop=6), dict(slow=3), dict(slow=5, stop=9), {}, dict(stop=0)]
+
+    def train():
+        configs = [{"seed": s, "shuffle_seed": s, "callbacks": [_StopOrSlow(**plan)]}
+                   for s, plan in enumerate(plans)]
+        pop = _with_engine(engine, monkeypatch, lambda: fastnn.train_many(
+            template, X, y, configs, epochs=12, batch_size=8, seed=4))
+        return pop, [c["callbacks"][0].seen for c in configs]
+
+    reference, seen_then = _unbatched(monkeypatch, train)
+    calls, again = _spy(monkeypatch), []
+    real = loop._train_again
+    monkeypatch.setattr(loop, "_train_again", lambda engine, lanes, *a: (
+        again.append(len(lanes)), real(engine, lanes, *a))[1])
+    pop, seen = train()
+    assert max(count for count, _ in calls) > 1 and sum(again) > 0
+    _assert_same(pop, reference)
+    assert seen == seen_then
+    assert [m.epoch for m in pop] == [3, 7, 12, 10, 12, 1]
+    assert pop.histories[2]["lr"][3:5] == pytest.approx([0.05, 0.0125])

@@ -116,6 +116,12 @@ class HostEngine:
         np.copyto(self._saved[0][1], self.params)
         np.copyto(self._saved[0][2], self.state)
 
+    def set_snapshot(self, params, state):
+        """Remember ``params`` and ``state`` (not the current ones) as the last snapshot."""
+        self._saved.reverse()
+        np.copyto(self._saved[0][1], params)
+        np.copyto(self._saved[0][2], state)
+
     def restore(self, older=False):
         """Go back to the last snapshot (``older``: to the one before it)."""
         _, params, state = self._saved[1 if older else 0]

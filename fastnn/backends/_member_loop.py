@@ -95,6 +95,8 @@ class PopulationEngine:
         except BaseException:       # Ctrl-C between members: none has trained these epochs
             self._rolled_back(trained)
             raise
+        for m, before in trained:   # the snapshot is left as before the call, as the lanes' is
+            self._engines[m].set_snapshot(*before)
         return loss, accuracy
 
     def _rolled_back(self, trained):

@@ -42,6 +42,11 @@ class Monitor(Callback):
         self.best_weights = None
         self.converged = False
 
+    @property
+    def logs_only(self):
+        """Without early stopping the rule reads only the logs (see ``Callback.logs_only``)."""
+        return self.validation is None
+
     def on_epoch_end(self, epoch, logs=None):
         est = self.estimator
         loss = float(logs["loss"])
