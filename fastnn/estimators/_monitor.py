@@ -38,14 +38,11 @@ class Monitor(Callback):
     def __init__(self, estimator, n_samples, validation=None, incremental=False):
         self.estimator, self.n_samples = estimator, n_samples
         self.validation, self.incremental = validation, incremental
+        # without early stopping the rule reads only the logs (see ``Callback.logs_only``)
+        self.logs_only = validation is None
         self.no_improvement = 0
         self.best_weights = None
         self.converged = False
-
-    @property
-    def logs_only(self):
-        """Without early stopping the rule reads only the logs (see ``Callback.logs_only``)."""
-        return self.validation is None
 
     def on_epoch_end(self, epoch, logs=None):
         est = self.estimator
