@@ -124,6 +124,7 @@ class Session:
         self._partial = [0.0, 0.0]         # loss and hits summed over that epoch's rows so far
         self._kept = [(model.epoch, model.step)] * 2   # (epoch, step) of the engine's snapshots
         self._per_call = 1                 # epochs in the next batched engine call
+        self._pending = []                 # shuffles drawn for epochs not trained yet, in order
         model._attach(self)
 
     # --- data ------------------------------------------------------------------------------------
@@ -261,17 +262,22 @@ class Session:
         for hook in hooks:
             hook.on_train_begin()
         m.stop_training = False
+        trained = self._epochs(epochs, batched=all(hook.logs_only for hook in hooks),
+                               watched=len(hooks) > 1)
         try:
-            for epoch, logs in self._epochs(epochs, batched=len(hooks) == 1):
+            for epoch, logs in trained:
                 for hook in hooks:
                     hook.on_epoch_end(epoch, logs)
                 if m.stop_training:
                     break
+            trained.close()         # a batched call stopped inside goes back to where it stopped
         except KeyboardInterrupt:
+            trained.close()
             self._restore_last()
             print(f"fastnn: training interrupted; kept the weights of epoch {m.epoch}",
                   file=sys.stderr)
         except BaseException:
+            trained.close()
             self._restore_last()
             raise
         finally:
@@ -279,14 +285,17 @@ class Session:
                 hook.on_train_end()
         return history
 
-    def _epochs(self, epochs, batched):
+    def _epochs(self, epochs, batched, watched):
         """Train ``epochs`` epochs, yielding ``(epoch, logs)`` after each.
 
-        ``batched`` (nothing but the history looks at an epoch's end, and there is no validation
-        set): where the engine can, whole epochs go to it in calls of about :data:`CALL_S`
-        seconds each, so the interpreter is off the per-epoch path too.  The results are the
-        same bit for bit: if a call fails (a loss or weight not finite), the engine goes back to
-        before it and its epochs are trained again one at a time with the same orders.
+        ``batched`` (every hook is ``logs_only``, see :class:`fastnn.callbacks.Callback`, and
+        there is no validation set): where the engine can, whole epochs go to it in calls of
+        about :data:`CALL_S` seconds each, so the interpreter is off the per-epoch path too.
+        The results are the same bit for bit: if a call fails (a loss or weight not finite),
+        the engine goes back to before it and its epochs are trained again one at a time with
+        the same orders; ``watched`` (hooks besides the history), a call after one of whose
+        epochs a hook stopped training (the generator is closed there) or changed a
+        hyper-parameter goes back to before it and trains its epochs up to that one again.
         """
         batched = batched and self._val is None and \
             getattr(self._ensure_engine(), "epochs", None) is not None
@@ -301,15 +310,29 @@ class Session:
                 if batched:             # the first epoch (compiles, if need be) goes alone
                     self._per_call = min(self._per_call * 4, _MAX_PER_CALL)
                 continue
-            orders = self._orders(count)
+            m = self._model
+            orders, opts = self._orders(count), m.optimizer.pack_epochs(m.epoch, count)
+            before = self._engine_arrays() if watched else None
             start = time.perf_counter()
-            done = self._call(orders)
+            done = self._call(orders, opts)
             if done is None:            # again one at a time: the failing epoch raises
                 for order in orders:
                     yield self._model.epoch, self._epoch(order)
-            else:
-                self._per_call = _next_count(count, time.perf_counter() - start)
-                yield from done
+                left -= count
+                continue
+            self._per_call = _next_count(count, time.perf_counter() - start)
+            for e, (epoch, logs) in enumerate(done):
+                try:
+                    yield epoch, logs
+                except GeneratorExit:
+                    if before is not None and e < count - 1:
+                        self._train_again(before, orders, opts, e + 1)
+                    raise
+                if before is not None and e < count - 1 and not np.array_equal(
+                        m.optimizer.pack(epoch + 1), opts[e + 1]):
+                    self._train_again(before, orders, opts, e + 1)
+                    count = e + 1
+                    break
             left -= count
 
     def _orders(self, count):
@@ -318,15 +341,46 @@ class Session:
         orders = np.tile(self._order if not self.shuffle else np.arange(self._n, dtype=np.int64),
                          (count, 1))
         if self.shuffle:        # row by row, the same stream as ``count`` permutation() calls
-            self._rng.permuted(orders, axis=1, out=orders)
+            drawn = min(count, len(self._pending))
+            if drawn:
+                orders[:drawn] = self._pending[:drawn]
+                del self._pending[:drawn]
+            self._rng.permuted(orders[drawn:], axis=1, out=orders[drawn:])
         return orders
 
-    def _call(self, orders):
+    def _shuffled(self):
+        """The row order of the next epoch (a shuffle drawn before, or a new one)."""
+        return self._pending.pop(0) if self._pending else self._rng.permutation(self._n)
+
+    def _engine_arrays(self):
+        """Copies of the engine's weights and optimizer state (a host engine's)."""
+        return self._engine.params.copy(), self._engine.state.copy()
+
+    def _train_again(self, before, orders, opts, kept):
+        """After a batched call of ``len(orders)`` epochs: the engine back at ``before`` (its
+        arrays before the call), then the call's first ``kept`` epochs trained again (the same
+        weights as then); the later epochs' shuffles are kept for the epochs to come."""
+        m, engine, count = self._model, self._engine, len(orders)
+        epoch, step = m.epoch - count, m.step - count * self._n_batches
+        with self._lock:
+            np.copyto(engine.params, before[0])
+            np.copyto(engine.state, before[1])
+            engine.set_snapshot(*before)
+            if engine.epochs(orders[:kept], opts[:kept], step, self._dropout_seed) is None:
+                raise RuntimeError("fastnn: epochs trained again did not give the weights they "
+                                   "gave before (please report this)")
+            m.epoch, m.step = epoch + kept, step + kept * self._n_batches
+            self._kept = [(m.epoch, m.step), (m.epoch - 1, m.step - self._n_batches)]
+            self._order = orders[kept - 1]
+            self._dirty = True
+        if self.shuffle:
+            self._pending[:0] = list(orders[kept:])
+
+    def _call(self, orders, opts):
         """Whole epochs in one engine call; their ``(epoch, logs)``, or None when it failed
         (the engine is then as before the call)."""
         m, count = self._model, len(orders)
         engine = self._engine if self._up_to_date() else self._ensure_engine()
-        opts = m.optimizer.pack_epochs(m.epoch, count)
         with self._lock:
             result = engine.epochs(orders, opts, m.step, self._dropout_seed)
             if result is None:
@@ -349,7 +403,7 @@ class Session:
         if order is not None:
             self._order = order
         elif first == 0 and self.shuffle:
-            self._order = self._rng.permutation(self._n)
+            self._order = self._shuffled()
         rows = self._order[first:] if first else self._order
         with self._lock:
             loss, accuracy = engine.epoch(rows, opt, m.step, self._dropout_seed)
@@ -380,7 +434,7 @@ class Session:
             engine = self._ensure_engine()
             epoch, batch, opt = m.epoch, self._batch_index, m.optimizer.pack(m.epoch)
             if batch == 0 and self.shuffle:
-                self._order = self._rng.permutation(self._n)
+                self._order = self._shuffled()
             rows = self._order[batch * self._batch:(batch + 1) * self._batch]
             with self._lock:
                 try:

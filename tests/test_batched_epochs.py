@@ -133,3 +133,49 @@ def test_batched_snapshots_are_the_last_two_epochs(backend, rng):
         np.testing.assert_array_equal(engine.params, kept[-1])
         engine.restore(older=True)
         np.testing.assert_array_equal(engine.params, kept[-2])
+
+
+class _StopOrSlow(fastnn.callbacks.Callback):
+    """A ``logs_only`` callback: halves the learning rate after epoch ``slow`` and stops after
+    epoch ``stop``, recording what it saw (``logs_only=False``: the same, epoch by epoch)."""
+
+    def __init__(self, stop, slow, logs_only=True):
+        self.stop, self.slow, self.logs_only, self.seen = stop, slow, logs_only, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append((epoch, logs["loss"], logs["lr"]))
+        if epoch == self.slow:
+            self.model.optimizer.lr = self.model.optimizer.lr / 2
+        if epoch == self.stop:
+            self.model.stop_training = True
+
+
+@pytest.mark.parametrize("backend", BATCHING)
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_a_logs_only_callback_that_stops_or_slows_inside_a_batched_call(backend, shuffle, rng,
+                                                                         monkeypatch):
+    """fit batches epochs under a logs_only callback too; when it changes the learning rate or
+    stops training after an epoch inside a call, the session goes back and trains up to that
+    epoch again, so weights, counters, histories and what the callback saw are those of epoch
+    by epoch training, and a later run goes on with the same shuffles."""
+    X, y = _data(rng)
+
+    def train(logs_only):
+        net, hook = _net(backend, Adam(lr=0.02)), _StopOrSlow(27, 13, logs_only)
+        with net.session(X, y, batch_size=8, shuffle=shuffle, seed=3) as s:
+            first = s.run(40, callbacks=[hook])
+            second = s.run(5)
+        return net, hook, first, second
+
+    single, hook_then, first_then, second_then = train(logs_only=False)
+    counts = _calls(monkeypatch, backend)
+    net, hook, first, second = train(logs_only=True)
+    assert max(counts) > 1 and sum(counts) > 28 + 5     # epochs trained again after the cut
+    for mine, theirs in zip(net.get_weights(), single.get_weights()):
+        for a, b in zip(mine, theirs):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(net.opt_state, single.opt_state)
+    assert (net.epoch, net.step) == (single.epoch, single.step) == (33, 33 * 8)
+    assert hook.seen == hook_then.seen and len(hook.seen) == 28
+    assert first.history == first_then.history and second.history == second_then.history
+    assert first.history["lr"][13:15] == [0.02, 0.01]
