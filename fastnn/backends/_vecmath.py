@@ -26,17 +26,17 @@ truncation error is below half an ulp on the reduced range):
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic, overload, register_jitable
+from numba.extending import intrinsic, overload
 
 # Contraction into FMAs only: the kernels' reassociation would turn Cody & Waite's
 # ``(x - k ln2_hi) - k ln2_lo`` into ``x - k (ln2_hi + ln2_lo)`` (200 ulp near the overflow).
 _FASTMATH = {"contract"}
-jitable = register_jitable(fastmath=_FASTMATH)
 
 # --- the bits of a float, and a float of given bits (one LLVM bitcast, no instruction) ----------
 
@@ -73,10 +73,9 @@ class _Format:
         self.bias, self.shift = i(info.maxexp - 1), i(mantissa_bits)
         self.mantissa = i((1 << mantissa_bits) - 1)
         self.exp_mask = i(2 * info.maxexp - 1)
-        # exp: inputs beyond these give inf and 0; k is clamped so both scale factors are normal
+        # exp: inputs beyond these give inf and 0 (and keep 2**k two normal factors)
         self.exp_high = f(math.log(float(info.max)))
         self.exp_low = f(math.log(float(info.smallest_subnormal)) - 1)
-        self.k_max = f(2 * (info.maxexp - 2))
         self.log2e = f(1 / math.log(2))
         self.ln2_hi, self.ln2_lo = f(ln2_hi), f(ln2_lo)
         self.exp_coeffs = tuple(f(1 / math.factorial(n)) for n in range(exp_terms, -1, -1))
@@ -119,58 +118,35 @@ def tanh(x):
     return math.tanh(x)
 
 
+# Each factory returns one straight-line function per format, with no helpers of its own: every
+# jitted helper costs Numba a typing and lowering pass in each kernel's compile.
+
+@functools.cache
 def _exp_of(F):
-    """``exp`` in the format F, and ``expm1`` for the inputs tanh gives it (0 <= y <= 40)."""
+    """``exp`` in the format F."""
     # Numba reads closure constants, not attributes of a Python object: bind them here
-    c, int_, one, half, log2e = F.exp_coeffs, F.i, F.one, F.half, F.log2e
-    ln2_hi, ln2_lo, k_max, bias, shift = F.ln2_hi, F.ln2_lo, F.k_max, F.bias, F.shift
-    low, high, one_int = F.exp_low, F.exp_high, F.i(1)
-
-    @jitable
-    def poly(r):                # sum of r**n / n! for n <= len(c) - 1, by Horner's rule
-        p = c[0]
-        for coefficient in c[1:]:
-            p = p * r + coefficient
-        return p
-
-    @jitable
-    def expm1_series(r):        # sum of r**n / n! for 1 <= n <= len(c) - 1
-        p = c[0]
-        for coefficient in c[1:-1]:
-            p = p * r + coefficient
-        return p * r
-
-    @jitable
-    def reduce(x):
-        k = np.floor(x * log2e + half)
-        k = -k_max if k < -k_max else (k_max if k > k_max else k)
-        return k, (x - k * ln2_hi) - k * ln2_lo
-
-    @jitable
-    def scale(k):               # 2**k as two normal factors (k in +-k_max)
-        ki = int_(k)
-        part = ki >> one_int
-        return (_float_of_bits(int_((part + bias) << shift)),     # (Numba widens int32
-                _float_of_bits(int_((ki - part + bias) << shift)))  # arithmetic to int64)
+    c, float_, int_, half, log2e = F.exp_coeffs, F.f, F.i, F.half, F.log2e
+    ln2_hi, ln2_lo, bias, shift = F.ln2_hi, F.ln2_lo, F.bias, F.shift
+    low, high = F.exp_low, F.exp_high
 
     def exp_(x):
         clamped = low if x < low else (high if x > high else x)
-        k, r = reduce(clamped)
-        s1, s2 = scale(k)
-        y = poly(r) * s1 * s2
+        k = math.floor(clamped * log2e + half)          # an int64
+        kf = float_(k)
+        r = (clamped - kf * ln2_hi) - kf * ln2_lo
+        p = c[0]                        # sum of r**n / n!, by Horner's rule
+        for coefficient in c[1:]:
+            p = p * r + coefficient
+        part = k >> 1                   # 2**k as two normal factors
+        y = p * _float_of_bits(int_((part + bias) << shift)) \
+            * _float_of_bits(int_((k - part + bias) << shift))
         y = math.inf if x > high else y
         return y if x == x else x
 
-    @jitable
-    def expm1_(y):              # 2**k * (exp(r) - 1) + (2**k - 1): exact r-series when k = 0
-        k, r = reduce(y)
-        s1, s2 = scale(k)
-        s = s1 * s2
-        return s * expm1_series(r) + (s - one)
-
-    return exp_, expm1_
+    return exp_
 
 
+@functools.cache
 def _log_of(F):
     c, f_, i_, one, half, sqrt2 = F.log_coeffs, F.f, F.i, F.one, F.half, F.sqrt2
     tiny, scale_up, scale_shift = F.smallest_normal, F.subnormal_scale, F.subnormal_shift
@@ -201,16 +177,26 @@ def _log_of(F):
     return log_
 
 
+@functools.cache
 def _tanh_of(F):
-    _, expm1_ = _exp_of(F)
-    big, two = F.tanh_big, F.two
+    c, float_, int_, half, log2e = F.exp_coeffs, F.f, F.i, F.half, F.log2e
+    ln2_hi, ln2_lo, bias, shift = F.ln2_hi, F.ln2_lo, F.bias, F.shift
+    big, one, two = F.tanh_big, F.one, F.two
 
     def tanh_(x):
         a = abs(x)
-        a = big if a > big else a
-        u = expm1_(a + a)
-        t = u / (u + two)
-        t = math.copysign(t, x)
+        y = big + big if a > big else a + a
+        # u = expm1(y) = 2**k (exp(r) - 1) + (2**k - 1), with exp(r) - 1 as its own series so
+        # that small y (k = 0) loses nothing; 0 <= y <= 2 big, so 2**k is one normal factor
+        k = math.floor(y * log2e + half)
+        kf = float_(k)
+        r = (y - kf * ln2_hi) - kf * ln2_lo
+        p = c[0]
+        for coefficient in c[1:-1]:
+            p = p * r + coefficient
+        scale = _float_of_bits(int_((k + bias) << shift))
+        u = scale * (p * r) + (scale - one)
+        t = math.copysign(u / (u + two), x)
         return t if x == x else x
 
     return tanh_
@@ -226,6 +212,6 @@ def _overloading(python_function, make):
     return _implementation
 
 
-_overloading(exp, lambda F: _exp_of(F)[0])
+_overloading(exp, _exp_of)
 _overloading(log, _log_of)
 _overloading(tanh, _tanh_of)
