@@ -135,11 +135,11 @@ def test_batched_snapshots_are_the_last_two_epochs(backend, rng):
         np.testing.assert_array_equal(engine.params, kept[-2])
 
 
-class _StopOrSlow(fastnn.callbacks.Callback):
+class StopOrSlow(fastnn.callbacks.Callback):
     """A ``logs_only`` callback: halves the learning rate after epoch ``slow`` and stops after
     epoch ``stop``, recording what it saw (``logs_only=False``: the same, epoch by epoch)."""
 
-    def __init__(self, stop, slow, logs_only=True):
+    def __init__(self, stop=None, slow=None, logs_only=True):
         self.stop, self.slow, self.logs_only, self.seen = stop, slow, logs_only, []
 
     def on_epoch_end(self, epoch, logs=None):
@@ -161,7 +161,7 @@ def test_a_logs_only_callback_that_stops_or_slows_inside_a_batched_call(backend,
     X, y = _data(rng)
 
     def train(logs_only):
-        net, hook = _net(backend, Adam(lr=0.02)), _StopOrSlow(27, 13, logs_only)
+        net, hook = _net(backend, Adam(lr=0.02)), StopOrSlow(27, 13, logs_only)
         with net.session(X, y, batch_size=8, shuffle=shuffle, seed=3) as s:
             first = s.run(40, callbacks=[hook])
             second = s.run(5)

