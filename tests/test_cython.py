@@ -119,7 +119,7 @@ def test_stale_extension_reports_itself_unavailable(monkeypatch):
 
 def _setup_py(monkeypatch, **env):
     """Run setup.py with ``setuptools.setup`` captured; return (its keyword arguments, globals)."""
-    for name in ("FASTNN_NO_EXT", "FASTNN_REQUIRE_EXT"):
+    for name in ("FASTNN_NO_EXT", "FASTNN_REQUIRE_EXT", "FASTNN_PORTABLE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -158,6 +158,35 @@ def test_failed_build_falls_back_unless_required(stage, monkeypatch, capsys):
     with pytest.raises(RuntimeError, match="FASTNN_REQUIRE_EXT=1 but the Cython extension failed "
                                            "to build: gcc: command not found"):
         getattr(command, stage)(*args)
+
+
+def test_the_kernels_are_built_for_this_cpu_else_for_any(monkeypatch, capsys):
+    """-march=native first; a compiler that refuses it builds with the portable flags, and
+    FASTNN_PORTABLE=1 asks for those alone."""
+    from distutils.errors import CompileError
+    from types import SimpleNamespace
+
+    from setuptools.command.build_ext import build_ext
+
+    tried = []
+
+    def build(self, ext):
+        tried.append(list(ext.extra_compile_args))
+        if "-march=native" in ext.extra_compile_args:
+            raise CompileError("unrecognized option '-march=native'")
+    kwargs, _ = _setup_py(monkeypatch)
+    (ext,) = kwargs["ext_modules"]
+    portable = list(ext.extra_compile_args)
+    command = kwargs["cmdclass"]["build_ext"](setuptools.Distribution())
+    command.compiler = SimpleNamespace(compiler_type="unix")
+    monkeypatch.setattr(build_ext, "build_extension", build)
+    command.build_extension(ext)
+    assert tried == [portable + ["-march=native"], portable]
+    assert "building them for any CPU" in capsys.readouterr().out
+    tried.clear()
+    monkeypatch.setenv("FASTNN_PORTABLE", "1")
+    command.build_extension(ext)
+    assert tried == [portable]
 
 
 @pytest.mark.parametrize("required", [False, True])
