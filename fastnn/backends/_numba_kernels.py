@@ -184,7 +184,7 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
 
     @njit
     def run(ints, net, netf, params, state, X, Y, order, opt, seed, work, grad, out, args, rows_of_x,
-            weights, history, older):
+            weights, history, older, per_row):
         """Passes over the rows ``order[e]`` of ``X`` in batches of ``ints[BATCH]`` rows, one per
         row ``e`` of ``order`` (E, n) with the hyper-parameters ``opt[e]`` (E, OPT_SIZE); ``net`` and
         ``netf`` are the layer tables of ``numba_cpu.layer_tables`` (sizes, activation codes and
@@ -206,7 +206,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
         with dropout on the input, each batch's rows are scattered into a dense block).
         ``weights`` (float64, one per row of ``X``; empty when none) turn each batch's mean
         loss into ``sum w_i l_i / sum w_i``; ``ints[PER_WEIGHT]`` divides the penalty by that
-        weight sum (the row count without weights).
+        weight sum (the row count without weights).  ``per_row`` (float64, 4 per row of a
+        batch) is the softmax cross-entropy's scratch.
         Returns ``(sum over batches of rows * mean loss (with penalty), number correct)`` of the
         last pass, the loss summed with the weights in LOSS mode.
         """
@@ -332,14 +333,15 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                     scale = 1.0 / w_sum if w_sum > 0 else 0.0
                 Dl = work[d_off:d_off + rows * n_out]
                 part = 0.0
-                for i in range(rows):
-                    r0 = i * n_out
-                    wi = 1.0                        # the row's weight; its share of the gradient:
-                    rs = scale
-                    if weighted and has_w:
-                        wi = weights[ids[i]]
-                        rs = scale * wi
-                    if softmax_ce:
+                if softmax_ce:
+                    # log-sum-exp row by row in passes over the whole batch, so that the exp and
+                    # log loops run over contiguous values and vectorise (inside a row's loop
+                    # they were one scalar call per value): the row's max and hit, Out - max
+                    # into Dl, exp of all of Dl, the sums (float64, in row order), their logs
+                    e_sums, lse = per_row[:rows], per_row[rows:2 * rows]
+                    ysum, yzs = per_row[2 * rows:3 * rows], per_row[3 * rows:4 * rows]
+                    for i in range(rows):
+                        r0 = i * n_out
                         big = Out[r0]
                         best = 0
                         ybest = 0
@@ -349,22 +351,37 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                                 best = j
                             if Yb[r0 + j] > Yb[r0 + ybest]:
                                 ybest = j
-                        e_sum = 0.0
                         y_sum = 0.0
                         yz = 0.0
                         for j in range(n_out):
-                            e = vm.exp(Out[r0 + j] - big)   # the row max is subtracted: e <= 1
-                            e_sum += e
+                            Dl[r0 + j] = Out[r0 + j] - big      # <= 0: every exp <= 1
                             y_sum += Yb[r0 + j]
                             yz += Yb[r0 + j] * Out[r0 + j]
-                            if with_grad:
-                                Dl[r0 + j] = e
-                        part += wi * ((big + vm.log(e_sum)) * y_sum - yz)
-                        if with_grad:
-                            for j in range(n_out):
-                                Dl[r0 + j] = rs * (Dl[r0 + j] / e_sum * y_sum - Yb[r0 + j])
+                        lse[i], ysum[i], yzs[i] = big, y_sum, yz
                         if best == ybest:
                             correct += 1
+                    for q in range(rows * n_out):
+                        Dl[q] = vm.exp(Dl[q])
+                    for i in range(rows):
+                        e_sum = 0.0
+                        for j in range(n_out):
+                            e_sum += Dl[i * n_out + j]
+                        e_sums[i] = e_sum
+                    for i in range(rows):
+                        lse[i] += vm.log(e_sums[i])
+                for i in range(rows):
+                    r0 = i * n_out
+                    wi = 1.0                        # the row's weight; its share of the gradient:
+                    rs = scale
+                    if weighted and has_w:
+                        wi = weights[ids[i]]
+                        rs = scale * wi
+                    if softmax_ce:                  # its exp and logs: the passes above
+                        part += wi * (lse[i] * ysum[i] - yzs[i])
+                        if with_grad:
+                            e_sum, y_sum = e_sums[i], ysum[i]
+                            for j in range(n_out):
+                                Dl[r0 + j] = rs * (Dl[r0 + j] / e_sum * y_sum - Yb[r0 + j])
                     else:
                         hits = 0.0
                         for j in range(n_out):

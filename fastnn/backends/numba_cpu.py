@@ -96,6 +96,7 @@ class _Workspace:
         self.blas_args = blas.arguments(dtype)
         self.ints = np.array([K.TRAIN, rows, 0, y_off, d_off, d_len, 0], np.int64)
         self.history = np.zeros((1, 2))     # one epoch's (loss sum, hits)
+        self.per_row = np.empty(4 * rows)   # the kernel's float64 scratch per row of a batch
         self._layers = layers
         self._spec = self._tables = None
         self.training_rows = _host_engine.TrainingRows(dtype)
@@ -127,7 +128,7 @@ class _Workspace:
         args = (self.ints, *self._tables, params, state, _read_only(X), _read_only(Y), orders,
                 opts, np.uint64(seed), self.work, self.grad, out, self.blas_args, rows_of_x,
                 _NO_WEIGHTS if weights is None else weights, history,
-                self.grad[:0] if older is None else older)
+                self.grad[:0] if older is None else older, self.per_row)
         return _jit.call(kernel, *args)
 
 
