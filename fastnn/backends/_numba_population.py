@@ -71,17 +71,17 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
 
     @njit
     def run(ints, net, netf, lane_f, params, state, grad, X, Y, orders, lane_i, opts, seeds,
-            work, h, keys, acc, out, history):
+            work, h, keys, picked, acc, out, history):
         """Passes over every member's rows in batches of ``ints[BATCH]`` row slots: one per
         row ``e`` of ``opts`` (E, M, OPT_SIZE), epoch ``e`` of every member with its
         hyper-parameters ``opts[e]``.
 
-        ``orders`` (E_o, 2, M, n_max): each member's order of its own rows in epoch ``e`` (row
+        ``orders`` (E_o, 2, n_max, M): each member's order of its own rows in epoch ``e`` (row
         ``min(e, E_o - 1)``: one row serves every epoch of members that do not shuffle; what
         ``fit`` passes its engine, the dropout hash uses it) and the rows of ``X`` they are;
         ``lane_i`` (1 + E, M): rows per member in every pass, then each epoch's optimizer step
         of the member before it; ``seeds`` (M,) per member; ``lane_f`` (3, n_layers, M): l1,
-        l2, dropout rate.
+        l2, dropout rate; ``picked`` (M,) int64 scratch.
         ``ints[SHARED]`` makes every member use member 0's order (outputs and losses on one
         data set).  ``netf`` (n_layers, 2): the activation's alpha and 1 where the layer's bias
         is trained (0: its gradient is zero, ``fit_intercept=False``).  Modes: TRAIN, OUTPUTS
@@ -104,7 +104,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
         rows_of = acc[C_ROWS]
         scale = acc[C_SCALE]
         for epoch in range(n_epochs):
-            eo = orders[min(epoch, last_order)]     # (2, M, n_max): this epoch's orders
+            eo = orders[min(epoch, last_order)]     # (2, n_max, M): this epoch's orders
             eopt = opts[epoch]
             steps = lane_i[1 + epoch]
             for m in range(M):
@@ -116,19 +116,20 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                 for m in range(M):
                     rows_of[m] = max(0, min(B, counts[m] - start))
                     scale[m] = 1.0 / rows_of[m] if rows_of[m] > 0 else 0.0
-                # -- gather: row slot i of member m is its row eo[.., m, start + i]
+                # -- gather: row slot i of member m is its row eo[1, start + i, m] (``picked``,
+                # int64 (M,)), lanes innermost: contiguous loads and stores around a vector gather
                 Xb = work[net[0, IN]:net[0, IN] + slots * n_in * M]
                 Yb = work[y_off:y_off + slots * n_out * M]
                 for i in range(slots):
                     for m in range(M):
-                        lane = 0 if shared else m
-                        k = start + i if i < rows_of[m] else 0
-                        row = eo[1, lane, k]
-                        for p in range(n_in):
-                            Xb[(i * n_in + p) * M + m] = X[row, p]
-                        if mode != OUTPUTS:
-                            for p in range(n_out):
-                                Yb[(i * n_out + p) * M + m] = Y[row, p]
+                        picked[m] = eo[1, start + i if i < rows_of[m] else 0, 0 if shared else m]
+                    for p in range(n_in):
+                        for m in range(M):
+                            Xb[(i * n_in + p) * M + m] = X[picked[m], p]
+                    if mode != OUTPUTS:
+                        for p in range(n_out):
+                            for m in range(M):
+                                Yb[(i * n_out + p) * M + m] = Y[picked[m], p]
                 # -- forward: Z = D(A_prev) @ W + b, A = f(Z)
                 for layer in range(n_layers):
                     k, mo = net[layer, FAN_IN], net[layer, FAN_OUT]
@@ -150,7 +151,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                                                 ^ _mix(np.uint64(steps[m] + batch + 1)))
                         for i in range(slots):
                             for m in range(M):
-                                local = eo[0, m, start + i] if i < rows_of[m] else 0
+                                local = eo[0, start + i, m] if i < rows_of[m] else 0
                                 row_key[m] = _mix(batch_key[m] ^ np.uint64(local))
                             for j in range(k):
                                 unit = (np.uint64(layer) << _S32) | np.uint64(j)
@@ -200,7 +201,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                         for j in range(n_out):
                             for m in range(M):
                                 if i < rows_of[m]:
-                                    out[m, eo[0, 0 if shared else m, start + i], j] = \
+                                    out[m, eo[0, start + i, 0 if shared else m], j] = \
                                         Out[(i * n_out + j) * M + m]
                     continue
                 # -- the loss of each member's rows and dL/dZ of its batch's mean loss

@@ -90,7 +90,7 @@ class PopulationEngine:
         self._rows = list(rows)
         longest = max(X.shape[0] if r is None else len(r) for r in self._rows)
         self._longest = longest
-        self._orders = np.zeros((1, 2, M, longest), np.int64)
+        self._orders = np.zeros((1, 2, longest, M), np.int64)
         self._given = [None] * M
         self._many = None               # orders of the epochs of a batched call (see epochs)
         self._lane_i = np.zeros((2, M), np.int64)
@@ -104,6 +104,7 @@ class PopulationEngine:
         self._eval = {}
         self._h = np.zeros((K.H_ROWS, M), params.dtype)
         self._keys = np.zeros((2, M), np.uint64)
+        self._picked = np.zeros(M, np.int64)
         self._acc = np.zeros((K.ACC_ROWS, M))
         self._no_out = np.zeros((0, 0, 0), params.dtype)
         self._no_y = _read_only(np.zeros((0, 0), params.dtype))
@@ -118,16 +119,16 @@ class PopulationEngine:
         space.ints[K.MODE], space.ints[K.SHARED] = mode, mode != K.TRAIN
         _jit.call(kernel, space.ints, space.net, space.netf, self._lane_f, self._P, self._S,
                   self._G, X, Y, orders, lane_i, opts, seeds, space.work, self._h, self._keys,
-                  self._acc, out, history)
+                  self._picked, self._acc, out, history)
 
     def _place(self, orders, opts, n_epochs):
-        """The members' orders in the kernel's (E_o, 2, M, n_max) layout (one row when no
+        """The members' orders in the kernel's member-minor (E_o, 2, n_max, M) layout (one row when no
         member's order is per epoch) and their row counts into ``lane_i[0]``."""
         counts = self._lane_i[0]
         per_epoch = n_epochs > 1 and any(o is not None and o.ndim == 2 for o in orders)
         if per_epoch:
             if self._many is None or self._many.shape[0] < n_epochs:
-                self._many = np.zeros((n_epochs, 2, self.n_members, self._longest), np.int64)
+                self._many = np.zeros((n_epochs, 2, self._longest, self.n_members), np.int64)
             buffer = self._many
         else:
             buffer = self._orders
@@ -142,8 +143,8 @@ class PopulationEngine:
                 if order is self._given[m]:     # fit passes the same order when not shuffling
                     continue
                 self._given[m] = order
-            buffer[:n_epochs, 0, m, :n] = order
-            buffer[:n_epochs, 1, m, :n] = order if self._rows[m] is None else self._rows[m][order]
+            buffer[:n_epochs, 0, :n, m] = order
+            buffer[:n_epochs, 1, :n, m] = order if self._rows[m] is None else self._rows[m][order]
         return buffer
 
     def epoch(self, orders, opts, steps, seeds):
@@ -211,7 +212,7 @@ class PopulationEngine:
         rows = min(n, EVAL_ROWS)
         if rows not in self._eval:
             self._eval[rows] = _Workspace(self._spec, rows, self.n_members, self._dtype, None)
-        orders = np.broadcast_to(np.arange(n, dtype=np.int64), (1, 2, 1, n)).copy()
+        orders = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], (1, 2, n, 1)).copy()
         self._lane_i[0] = n
         self._run(self._eval[rows], mode, _read_only(X), _read_only(Y), orders, self._lane_i,
                   self._no_opts, self._keys[0], out, self._history)
