@@ -1,4 +1,4 @@
-"""The kernels' vectorising exp, log and tanh against the C library, in both dtypes."""
+"""The kernels' vectorising exp, log, log1p and tanh against the C library, in both dtypes."""
 import math
 
 import numpy as np
@@ -8,7 +8,7 @@ from fastnn.backends import _vecmath as vm
 from fastnn.backends._jit import njit
 
 # Most ulps from the C library's result (float32: from the float64 result rounded to float32)
-MAX_ULP = {"exp": 1, "log": 2, "tanh": 4}
+MAX_ULP = {"exp": 1, "log": 2, "log1p": 3, "tanh": 4}
 
 
 def _reference(name, x):
@@ -19,6 +19,8 @@ def _reference(name, x):
             return math.inf
     if name == "log":
         return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+    if name == "log1p":
+        return math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan)
     return math.tanh(x)
 
 
@@ -33,7 +35,8 @@ def _vectorised(name):
 
 
 _LOOPS = {name: _vectorised(name) for name in MAX_ULP}
-_RANGES = {"exp": (-760.0, 720.0), "log": (0.0, 1e6), "tanh": (-30.0, 30.0)}
+_RANGES = {"exp": (-760.0, 720.0), "log": (0.0, 1e6), "log1p": (-1.0, 10.0),
+           "tanh": (-30.0, 30.0)}
 _SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, 1e-310, 1e-45, -1e-45, 1.0, -1.0, 2.0,
             88.72, 88.73, -103.97, -104.0, 709.78, 709.79, -745.13, -745.14, 1e38, 3.4e38]
 
@@ -72,3 +75,5 @@ def test_the_python_functions_are_the_c_librarys():
     assert vm.exp(0.5) == math.exp(0.5) and vm.tanh(-0.3) == math.tanh(-0.3)
     assert vm.log(3.0) == math.log(3.0) and vm.log(0.0) == -math.inf
     assert math.isnan(vm.log(-1.0))
+    assert vm.log1p(1e-20) == math.log1p(1e-20) and vm.log1p(-1.0) == -math.inf
+    assert math.isnan(vm.log1p(-2.0))

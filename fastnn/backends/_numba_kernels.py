@@ -206,8 +206,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
         with dropout on the input, each batch's rows are scattered into a dense block).
         ``weights`` (float64, one per row of ``X``; empty when none) turn each batch's mean
         loss into ``sum w_i l_i / sum w_i``; ``ints[PER_WEIGHT]`` divides the penalty by that
-        weight sum (the row count without weights).  ``per_row`` (float64, 4 per row of a
-        batch) is the softmax cross-entropy's scratch.
+        weight sum (the row count without weights).  ``per_row`` (float64, max(4, n_out) per row
+        of a batch) is the scratch of the softmax and binary cross-entropies.
         Returns ``(sum over batches of rows * mean loss (with penalty), number correct)`` of the
         last pass, the loss summed with the weights in LOSS mode.
         """
@@ -369,6 +369,11 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                         e_sums[i] = e_sum
                     for i in range(rows):
                         lse[i] += vm.log(e_sums[i])
+                elif bce:                           # exp(-|z|) into Dl, log1p of it (float64)
+                    softplus = per_row[:rows * n_out]
+                    for q in range(rows * n_out):
+                        Dl[q] = vm.exp(-abs(Out[q]))
+                        softplus[q] = vm.log1p(Dl[q])
                 for i in range(rows):
                     r0 = i * n_out
                     wi = 1.0                        # the row's weight; its share of the gradient:
@@ -393,8 +398,8 @@ def kernel(c0, c1, c2, c3, generic, prelu, loss, dropout, penalised, variant, sp
                                 if with_grad:
                                     Dl[r0 + j] = rs * d
                             elif bce:
-                                e = vm.exp(-abs(z))
-                                part += wi * ((z if z > 0.0 else 0.0) - z * y + math.log1p(e))
+                                e = Dl[r0 + j]
+                                part += wi * ((z if z > 0.0 else 0.0) - z * y + softplus[r0 + j])
                                 if with_grad:
                                     sig = 1 / (1 + e) if z >= 0 else e / (1 + e)
                                     Dl[r0 + j] = rs * (sig - y)

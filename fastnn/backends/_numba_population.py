@@ -269,7 +269,7 @@ def kernel(c0, c1, c2, c3, prelu, loss, dropout, penalised, kind, per_weight):
                                         dv[j * M + m] = w8 * d
                                 elif bce:
                                     e = vm.exp(-abs(z))
-                                    part[m] += max(z, 0.0) - z * y + math.log1p(e) if valid else 0.0
+                                    part[m] += max(z, 0.0) - z * y + vm.log1p(e) if valid else 0.0
                                     if with_grad:
                                         sig = 1 / (1 + e) if z >= 0 else e / (1 + e)
                                         dv[j * M + m] = w8 * (sig - y)

@@ -96,7 +96,7 @@ class _Workspace:
         self.blas_args = blas.arguments(dtype)
         self.ints = np.array([K.TRAIN, rows, 0, y_off, d_off, d_len, 0], np.int64)
         self.history = np.zeros((1, 2))     # one epoch's (loss sum, hits)
-        self.per_row = np.empty(4 * rows)   # the kernel's float64 scratch per row of a batch
+        self.per_row = np.empty(rows * max(4, spec.n_out))  # the kernel's float64 scratch
         self._layers = layers
         self._spec = self._tables = None
         self.training_rows = _host_engine.TrainingRows(dtype)
