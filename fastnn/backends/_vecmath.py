@@ -1,9 +1,9 @@
 """``exp``, ``log``, ``log1p`` and ``tanh`` that LLVM vectorises, for the Numba CPU kernels.
 
-Numba compiles ``math.exp``, ``math.log``, ``math.log1p`` and ``math.tanh`` to calls of the C library, one
-element at a time: without Intel's SVML (which PyPI's llvmlite is not built for) a loop over
-them is never vectorised, and in float64 they cost 8-9 ns an element here (a float64 2-64-3
-tanh network trained 0.86-0.92 ms an epoch with libm's tanh, 0.49-0.51 ms with this one).
+Numba compiles ``math.exp``, ``math.log``, ``math.log1p`` and ``math.tanh`` to calls of the C
+library, one element at a time: without Intel's SVML (which PyPI's llvmlite is not built for) a
+loop over them is never vectorised, and in float64 they cost 8-9 ns an element here (a float64
+2-64-3 tanh network trained 0.86-0.92 ms an epoch with libm's tanh, 0.49-0.51 ms with this one).
 These versions are straight-line arithmetic on the float's bits -- range reduction by
 ``k ln 2``, a polynomial, the exponent put back with an integer shift -- so a loop over them
 becomes SIMD code (exp: 1.1-1.3 ns an element, float64, AVX-512).  They are what the kernels'
@@ -11,9 +11,8 @@ softmax cross-entropy, binary cross-entropy, sigmoid and float64 tanh call.
 
 Accuracy, checked against the C library over dense grids and the special values in
 ``tests/test_vecmath.py``: within 1 ulp for exp, 2 for log, 3 for log1p and 4 for tanh, in both
-dtypes; the
-same infinities, NaNs, signed zeros, overflow and underflow.  In Python the functions are
-the C library's (``math``); the vectorising versions are their Numba overloads.
+dtypes; the same infinities, NaNs, signed zeros, overflow and underflow.  In Python the
+functions are the C library's (``math``); the vectorising versions are their Numba overloads.
 
 The formulas are the textbook ones (Cody & Waite's reduction; Taylor polynomials, whose
 truncation error is below half an ulp on the reduced range):
