@@ -35,11 +35,10 @@ import time
 from pathlib import Path
 
 from fastnn.bench import data
-from fastnn.bench.population import POPULATIONS
+from fastnn.bench.population import POPULATIONS, _net
 from fastnn.bench.workloads import MAIN
 
 ROOT = Path(__file__).resolve().parent.parent
-POPULATION_EPOCHS = {"tiny": 20, "small": 3}     # as fastnn bench --population
 
 
 def export(revision, folder):
@@ -65,20 +64,11 @@ def job(package, args, X, y):
     (the same arrays for both sides: a copy elsewhere in memory can shift a side by a few %)."""
     workload, n_members = _workload(args)
     wl = MAIN[workload]
-
-    def network():
-        net = package.Sequential([package.Dense(s, activation=wl.activation) for s in wl.sizes[1:-1]]
-                                 + [package.Dense(wl.sizes[-1])], input_dim=wl.sizes[0])
-        net.compile("softmax_cross_entropy", package.optim.SGD(lr=wl.lr), backend=args.backend,
-                    dtype="float32", seed=0)
-        return net
-
+    net = _net(wl, args.backend, seed=0, fastnn=package)
     if n_members:
-        template, configs = network(), [{"seed": m} for m in range(n_members)]
-        return lambda: package.train_many(template, X, y, configs,
-                                          epochs=POPULATION_EPOCHS[workload],
+        configs = [{"seed": m} for m in range(n_members)]
+        return lambda: package.train_many(net, X, y, configs, epochs=wl.check_epochs,
                                           batch_size=wl.batch_size, shuffle=False)
-    net = network()
     return lambda: net.fit(X, y, epochs=wl.check_epochs, batch_size=wl.batch_size,
                            shuffle=False)
 

@@ -30,8 +30,6 @@ from fastnn.bench import data
 from fastnn.bench.population import POPULATIONS, _net
 from fastnn.bench.workloads import MAIN
 
-EPOCHS = {"tiny": 20, "small": 3}      # the bench's epochs of each headline workload
-
 
 class _Clock:
     """Seconds spent inside ``owner.name`` while installed."""
@@ -61,7 +59,7 @@ def profile(workload, n_members, repeats):
     configs = [{"seed": m} for m in range(n_members)]
 
     def call():
-        fastnn.train_many(template, X, y, configs, epochs=EPOCHS[workload],
+        fastnn.train_many(template, X, y, configs, epochs=wl.check_epochs,
                           batch_size=wl.batch_size, shuffle=False)
 
     call()                                  # compiles or loads the kernels
@@ -79,7 +77,7 @@ def profile(workload, n_members, repeats):
 def report(workload, n_members, rows):
     """Markdown of the median call."""
     median = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
-    samples = n_members * MAIN[workload].n_samples * EPOCHS[workload]
+    samples = n_members * MAIN[workload].n_samples * MAIN[workload].check_epochs
     lines = [f"# train_many profile: {n_members} x {workload} ({MAIN[workload].label})", "",
              f"median of {len(rows)} calls: {median['total_s'] * 1e3:.1f} ms, "
              f"{samples / median['total_s'] / 1e6:.2f}M model-samples/s", "",

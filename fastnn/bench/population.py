@@ -42,8 +42,11 @@ def _cpus():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _net(wl, backend="numba", seed=None):
-    import fastnn
+def _net(wl, backend="numba", seed=None, fastnn=None):
+    """The workload's network compiled as the bench trains it; ``fastnn`` another copy of the
+    package to build it with (benchmarks/ab_revision.py), else this one."""
+    if fastnn is None:
+        import fastnn
     net = fastnn.Sequential([fastnn.Dense(s, activation=wl.activation) for s in wl.sizes[1:-1]]
                             + [fastnn.Dense(wl.sizes[-1])], input_dim=wl.sizes[0])
     net.compile("softmax_cross_entropy", fastnn.optim.SGD(lr=wl.lr), backend=backend,
