@@ -12,7 +12,7 @@ import fastnn
 from fastnn import _population_loop as loop
 from fastnn import backends, optim
 
-ENGINES = ["lanes", "blocks", "member-by-member", "numpy"] + \
+ENGINES = ["lanes", "blocks", "member-by-member", "member blocks", "numpy"] + \
     (["cython"] if "cython" in backends.available() else [])
 
 
@@ -23,9 +23,10 @@ def _data(rng, n=50):
 
 def _template(engine, optimizer=None, dtype="float64"):
     backend = engine if engine in ("numpy", "cython") else "numba"
-    width = 32 if engine == "member-by-member" else 6     # past LANES_MAX_PRODUCT: numba_cpu
+    wide = _member_by_member(engine)
+    width = 32 if wide else 6     # past LANES_MAX_PRODUCT: numba_cpu
     layers = [fastnn.Dense(width, activation="tanh", l2=1e-4), fastnn.Dropout(0.1),
-              fastnn.Dense(16 if engine == "member-by-member" else 5, activation="relu"),
+              fastnn.Dense(16 if wide else 5, activation="relu"),
               fastnn.Dense(3)]
     net = fastnn.Sequential(layers, input_dim=3)
     net.compile("softmax_cross_entropy", optimizer or optim.SGD(lr=0.05, momentum=0.9),
@@ -67,11 +68,35 @@ def _unbatched(monkeypatch, train):
         return train()
 
 
+def _member_by_member(engine):
+    """Whether ``engine`` names networks too wide for the lanes (numba_cpu member by member)."""
+    return engine in ("member-by-member", "member blocks")
+
+
+def _kind(engine):
+    """The name in ENGINES of a population engine object."""
+    from fastnn.backends import _member_loop, numba_population
+    if isinstance(engine, numba_population.BlockedEngine):
+        return "member blocks" if _kind(engine._blocks[0]) == "member-by-member" else "blocks"
+    if isinstance(engine, _member_loop.PopulationEngine):
+        name = engine._module.__name__.rsplit(".", 1)[-1]
+        return {"numba_cpu": "member-by-member", "numpy_ref": "numpy"}.get(name, "cython")
+    return "lanes"
+
+
+def _engines_built(monkeypatch):
+    """The ENGINES names of the engines the population loop builds from now on."""
+    kinds, real = [], loop._engine
+    monkeypatch.setattr(loop, "_engine", lambda *a: (kinds.append(_kind(e := real(*a))), e)[1])
+    return kinds
+
+
 def _with_engine(engine, monkeypatch, train):
-    if engine != "blocks":
+    """``train()`` with blocks of members on threads for the engines named "blocks"."""
+    if "blocks" not in engine:
         return train()
     from fastnn.backends import numba_population
-    monkeypatch.setattr(numba_population, "BLOCK_MIN_LANES", 2)
+    monkeypatch.setattr(numba_population, "BLOCK_MIN_LANES", 1)
     monkeypatch.setattr(numba_population, "BLOCK_MIN_WORK", 1)
     fastnn.set_num_threads(3)
     try:
@@ -102,8 +127,9 @@ def test_batched_population_epochs_equal_one_epoch_per_call(engine, shuffle, dty
             template, X, y, configs, epochs=12, batch_size=8, shuffle=shuffle, seed=4))
 
     reference = _unbatched(monkeypatch, train)
-    calls = _spy(monkeypatch)
+    calls, kinds = _spy(monkeypatch), _engines_built(monkeypatch)
     pop = train()
+    assert kinds[0] == engine
     assert max(count for count, _ in calls) > 1 and all(ok for _, ok in calls)
     assert sum(count for count, _ in calls) < 12
     _assert_same(pop, reference)
@@ -111,7 +137,8 @@ def test_batched_population_epochs_equal_one_epoch_per_call(engine, shuffle, dty
     assert pop.histories[8]["lr"][:4] == pytest.approx([0.01, 0.01, 0.01, 0.005])
 
 
-@pytest.mark.parametrize("engine", ["lanes", "member-by-member", "numpy"])
+@pytest.mark.parametrize("engine", ["lanes", "blocks", "member-by-member", "member blocks",
+                                    "numpy"])
 def test_a_member_diverging_inside_a_batched_call_is_found_at_the_same_epoch(engine, rng,
                                                                             monkeypatch):
     """Full-batch SGD at lr=1e6 on an MSE net overflows after a few epochs (as in
@@ -120,7 +147,7 @@ def test_a_member_diverging_inside_a_batched_call_is_found_at_the_same_epoch(eng
     counters and history are the unbatched ones, and the other members train on unchanged."""
     X = rng.normal(size=(40, 3))
     y = X @ np.array([1.0, -2.0, 0.5])
-    width = 32 if engine == "member-by-member" else 8
+    width = 150 if _member_by_member(engine) else 8     # 3 x 150 > LANES_MAX_PRODUCT
     net = fastnn.Sequential([fastnn.Dense(width, activation="relu"), fastnn.Dense(1)],
                             input_dim=3)
     net.compile("mse", optim.SGD(lr=0.01), backend="numpy" if engine == "numpy" else "numba",
@@ -129,11 +156,13 @@ def test_a_member_diverging_inside_a_batched_call_is_found_at_the_same_epoch(eng
 
     def train():
         with pytest.warns(RuntimeWarning, match=r"1 of 3 members diverged \(configs \[1\]\)"):
-            return fastnn.train_many(net, X, y, configs, epochs=10, batch_size=None, seed=1)
+            return _with_engine(engine, monkeypatch, lambda: fastnn.train_many(
+                net, X, y, configs, epochs=10, batch_size=None, seed=1))
 
     reference = _unbatched(monkeypatch, train)
-    calls = _spy(monkeypatch)
+    calls, kinds = _spy(monkeypatch), _engines_built(monkeypatch)
     pop = train()
+    assert kinds[0] == engine
     assert (4, False) in calls and any(ok and count > 1 for count, ok in calls)
     _assert_same(pop, reference)
     assert isinstance(pop.errors[1], fastnn.DivergenceError) and pop.errors[1].epoch >= 1
@@ -157,7 +186,8 @@ def test_a_session_run_in_pieces_equals_one_batched_call(rng):
     assert whole.histories == pieces.histories and whole.epochs == [13] * 3
 
 
-@pytest.mark.parametrize("engine", ["lanes", "blocks", "member-by-member", "numpy"])
+@pytest.mark.parametrize("engine", ["lanes", "blocks", "member-by-member", "member blocks",
+                                    "numpy"])
 def test_logs_only_callbacks_that_stop_or_slow_a_member_inside_a_batched_call(engine, rng,
                                                                               monkeypatch):
     """Members whose callbacks only read their logs train in batched calls too; one that its
@@ -175,11 +205,12 @@ def test_logs_only_callbacks_that_stop_or_slow_a_member_inside_a_batched_call(en
         return pop, [c["callbacks"][0].seen for c in configs]
 
     reference, seen_then = _unbatched(monkeypatch, train)
-    calls, again = _spy(monkeypatch), []
+    calls, again, kinds = _spy(monkeypatch), [], _engines_built(monkeypatch)
     real = loop._train_again
     monkeypatch.setattr(loop, "_train_again", lambda engine, lanes, *a: (
         again.append(len(lanes)), real(engine, lanes, *a))[1])
     pop, seen = train()
+    assert kinds[0] == engine
     assert max(count for count, _ in calls) > 1 and sum(again) > 0
     _assert_same(pop, reference)
     assert seen == seen_then

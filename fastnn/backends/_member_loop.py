@@ -27,6 +27,9 @@ The population engine contract (also kept by :mod:`fastnn.backends.numba_populat
 ``finite()``, ``snapshot()``, ``restore(m)``, ``get(m) -> (params, state)``, ``put(m, params)``
     Per member: weights finite, remember every member's weights and optimizer state, go back to
     them for member ``m``, copies of member ``m``'s arrays, new weights for member ``m``.
+``rollback()``
+    Every member back at the snapshot: after a successful ``epochs`` call, to before it (how
+    blocks of members on threads undo a call that failed in another block).
 ``evaluate(X, Y) -> (loss, accuracy)`` and ``forward(X) -> (n_members, n, n_out)``
     Every member on the same rows, without dropout.
 """
@@ -108,6 +111,10 @@ class PopulationEngine:
             np.copyto(engine.state, state)
             engine.snapshot()
         return None
+
+    def rollback(self):
+        for m in range(self.n_members):
+            self.restore(m)
 
     def finite(self):
         return np.array([engine.params_finite() for engine in self._engines])

@@ -178,12 +178,13 @@ class PopulationEngine:
         with np.errstate(invalid="ignore", divide="ignore"):
             loss, accuracy = history[:, 0] / lane_i[0], history[:, 1] / lane_i[0]
         if not (np.isfinite(loss[:, trained]).all() and self.finite()[trained].all()):
-            self._rollback()
+            self.rollback()
             return None
         return loss, accuracy
 
-    def _rollback(self):
-        """Every member back at the snapshot."""
+    def rollback(self):
+        """Every member back at the snapshot (after a successful :meth:`epochs`: to before
+        it)."""
         np.copyto(self._P, self._saved[0])
         np.copyto(self._S, self._saved[1])
 
@@ -297,7 +298,7 @@ class BlockedEngine:
         if any(p is None for p in parts):
             for block, part in zip(self._blocks, parts):
                 if part is not None:
-                    block._rollback()
+                    block.rollback()
             return None
         return tuple(np.concatenate([p[i] for p in parts], axis=1) for i in range(2))
 

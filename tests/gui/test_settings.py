@@ -52,11 +52,14 @@ def test_dropout_and_prelu_keep_or_rebuild(window, qtbot):
 
 def test_window_stays_responsive_while_training(numba_window, qtbot, wait_epoch):
     """A 10 ms UI timer keeps firing while the worker trains on the default (numba) back end,
-    whose kernels release the GIL. Measured gaps are far lower (32-63 ms typical); the bound is
-    loose because CI machines are shared and slow. (The NumPy reference back end holds the GIL
-    in its per-batch Python loop, so it is not held to this.)  Timing starts once the first
-    epoch is drawn: loading the kernel from Numba's cache (or compiling it) holds the GIL, up to
-    0.7 s warm on a slow machine, once per process."""
+    whose kernels release the GIL: the median gap stays near the timer's 10 ms and nine in ten
+    stay under 0.15 s. A worker that held the GIL through its calls would stretch most gaps to
+    a call's length; a single long gap is what a shared CI machine gives (one of 1.14 s was seen
+    with the other test process compiling), so the test bounds these quantiles, not the
+    maximum. (The NumPy reference back end holds the GIL in its per-batch Python loop, so it is
+    not held to this.)  Timing starts once the first epoch is drawn: loading the kernel from
+    Numba's cache (or compiling it) holds the GIL, up to 0.7 s warm on a slow machine, once per
+    process."""
     window = numba_window
     stamps = []
     timer = QTimer()
@@ -68,7 +71,7 @@ def test_window_stays_responsive_while_training(numba_window, qtbot, wait_epoch)
     timer.stop()
     window.controls.play.click()
     gaps = np.diff(stamps)
-    assert len(stamps) > 10 and gaps.max() < 0.5
+    assert len(stamps) > 10 and np.median(gaps) < 0.05 and np.percentile(gaps, 90) < 0.15
     assert window.snapshot.epoch > 20
 
 
