@@ -309,20 +309,67 @@ def test_blocks_of_members_on_several_threads_give_the_same_members(rng, monkeyp
     np.testing.assert_array_equal(one.predict(X), blocked.predict(X))
 
 
-def test_wider_networks_train_member_by_member_on_numba_and_still_equal_fit(rng):
-    """Past LANES_MAX_PRODUCT each member's own BLAS products are faster than the lanes; the
-    population then runs numba_cpu's kernel member by member, with the same results."""
-    from fastnn.backends import numba_population
-    X, y = _data(rng)
+def _wide_template():
+    """A network past LANES_MAX_PRODUCT (32 x 16): numba trains it member by member."""
     template = fastnn.Sequential([fastnn.Dense(32, activation="relu"), fastnn.Dropout(0.0),
                                   fastnn.Dense(16, activation="relu"), fastnn.Dense(3)],
                                  input_dim=3)
     template.compile("softmax_cross_entropy", optim.Adam(lr=0.01), backend="numba",
                      dtype="float64", seed=1)
+    return template
+
+
+def test_wider_networks_train_member_by_member_on_numba_and_still_equal_fit(rng):
+    """Past LANES_MAX_PRODUCT each member's own BLAS products are faster than the lanes; the
+    population then runs numba_cpu's kernel member by member, with the same results."""
+    from fastnn.backends import numba_population
+    X, y = _data(rng)
+    template = _wide_template()
     assert not numba_population.in_lanes(template._spec())
     configs = _configs(rng, len(X))
     pop = fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH)
     _assert_members_equal_fits(pop, template, configs, X, y, 1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_wide_or_weighted_members_in_blocks_on_threads_equal_one_engine(weighted, rng,
+                                                                       monkeypatch):
+    """Members trained one by one by numba_cpu's kernel (too wide for the lanes, or with sample
+    weights) go to the cores in blocks of as few as one member, each block's products on one
+    BLAS thread, and end as with one engine."""
+    from fastnn import _threads
+    from fastnn.backends import numba_population
+    X, y = _data(rng)
+    w = rng.uniform(0.5, 2.0, size=len(X)) if weighted else None
+    template = _template("numba") if weighted else _wide_template()
+    configs = _configs(rng, len(X))
+    spec = _wide_template()._spec()       # on 10,000 rows, blocks pay for their threads
+    assert numba_population.blocks_for(spec, 3, 10_000, 4, lanes=False) == 3
+    assert numba_population.blocks_for(spec, 3, 10_000, 4, lanes=True) == 1
+
+    def train(threads):
+        fastnn.set_num_threads(threads)
+        try:
+            return fastnn.train_many(template, X, y, configs, epochs=EPOCHS, batch_size=BATCH,
+                                     validation_data=(X, y), sample_weight=w)
+        finally:
+            fastnn.set_num_threads("auto")
+
+    one = train(1)
+    monkeypatch.setattr(numba_population, "BLOCK_MIN_WORK", 1)
+    engines, blas_threads, real = [], [], numba_population.BlockedEngine._each
+
+    def each(self, call):
+        engines.append(self)
+        return real(self, lambda b: (blas_threads.append(_threads.current()), call(b))[1])
+
+    monkeypatch.setattr(numba_population.BlockedEngine, "_each", each)
+    blocked = train(3)
+    assert engines and len(engines[0]._blocks) == 3 and set(blas_threads) == {1}
+    for a, b in zip(one, blocked):
+        np.testing.assert_array_equal(a.params, b.params)
+    assert one.histories == blocked.histories
+    np.testing.assert_array_equal(one.predict(X), blocked.predict(X))
 
 
 def test_population_queries_refuse_what_they_cannot_answer(rng):

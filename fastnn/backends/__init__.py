@@ -133,9 +133,11 @@ def population_engine(name, specs, params, states, X, Y, rows, batch_size, weigh
         setting = _threads.get_num_threads()
         cores = _threads.available_cores() if setting == _threads.AUTO else setting
         n_rows = max(X.shape[0] if r is None else len(r) for r in rows)
-        blocks = NP.blocks_for(specs[0], len(specs), n_rows, cores)
-        if weights is None and blocks > 1:
-            return NP.BlockedEngine(blocks, specs, params, states, X, Y, rows, batch_size)
+        lanes = NP.lanes_for(specs, batch_size, weights, params.dtype.itemsize)
+        blocks = NP.blocks_for(specs[0], len(specs), n_rows, cores, lanes)
+        if blocks > 1:
+            return NP.BlockedEngine(blocks, specs, params, states, X, Y, rows, batch_size,
+                                    weights, lanes)
         return NP.PopulationEngine(specs, params, states, X, Y, rows, batch_size, weights)
     from ._member_loop import PopulationEngine
     return PopulationEngine(module, specs, params, states, X, Y, rows, batch_size, weights)

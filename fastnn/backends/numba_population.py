@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 
 from .. import _spec as S
+from .. import _threads
 from . import _jit
 from . import _numba_population as K
 from ._member_loop import PopulationEngine as MemberLoop
@@ -40,6 +41,11 @@ def in_lanes(spec, batch_size=1, n_members=1, itemsize=4) -> bool:
     widest = max(int(a) * int(b) for a, b in zip(spec.sizes[:-1], spec.sizes[1:]))
     buffer = batch_size * int(spec.sizes.max()) * n_members * itemsize
     return K.supported(spec) and widest <= LANES_MAX_PRODUCT and buffer <= LANES_MAX_BYTES
+
+
+def lanes_for(specs, batch_size, weights, itemsize) -> bool:
+    """Whether a population trains in the lanes (else member by member; see :func:`in_lanes`)."""
+    return weights is None and in_lanes(specs[0], batch_size, len(specs), itemsize)
 
 
 def _read_only(a):
@@ -72,8 +78,7 @@ class PopulationEngine:
     :mod:`fastnn.backends._member_loop`)."""
 
     def __new__(cls, specs, params, states, X, Y, rows, batch_size, weights=None):
-        if weights is not None or not in_lanes(specs[0], batch_size, len(specs),
-                                                params.dtype.itemsize):
+        if not lanes_for(specs, batch_size, weights, params.dtype.itemsize):
             from . import numba_cpu
             return MemberLoop(numba_cpu, specs, params, states, X, Y, rows, batch_size, weights)
         return super().__new__(cls)
@@ -245,39 +250,54 @@ class PopulationEngine:
 
 # --- blocks of members across cores -----------------------------------------------------------
 
-BLOCK_MIN_LANES = 16            # members per block at least (one AVX-512 register of float32)
+BLOCK_MIN_LANES = 16            # members per block of lanes at least (one AVX-512 register of float32)
 BLOCK_MIN_WORK = 2_000_000      # multiply-adds per block and epoch that pay for a thread hand-off
 
 
-def blocks_for(spec, n_members, n_rows, cores):
+def blocks_for(spec, n_members, n_rows, cores, lanes=True):
     """How many blocks of members to train on separate cores: as many as ``cores`` while each
-    block keeps BLOCK_MIN_LANES members and BLOCK_MIN_WORK multiply-adds per epoch (the blocks
-    meet once per epoch, so a block's epoch must outweigh waking a thread)."""
+    block keeps BLOCK_MIN_LANES members in the ``lanes`` (one member when the blocks train
+    member by member) and BLOCK_MIN_WORK multiply-adds per epoch (the blocks meet once per
+    epoch, so a block's epoch must outweigh waking a thread)."""
     sizes = [int(s) for s in spec.sizes]
     per_row = 3 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     work = per_row * n_rows * n_members
-    return max(1, min(cores, n_members // BLOCK_MIN_LANES, work // BLOCK_MIN_WORK))
+    per_block = BLOCK_MIN_LANES if lanes else 1
+    return max(1, min(cores, n_members // per_block, work // BLOCK_MIN_WORK))
 
 
 class BlockedEngine:
-    """Contiguous blocks of members, each a :class:`PopulationEngine`, their epochs run on a
-    thread each (the kernels release the GIL); members do not interact, so the results are the
-    same as one engine's."""
+    """Contiguous blocks of members, their epochs run on a thread each (the kernels release the
+    GIL): each block a :class:`PopulationEngine` in the ``lanes``, else numba_cpu's kernel member
+    by member (whatever the blocks' sizes, so the cores never change which kernel a member
+    trains in); members do not interact, so the results are the same as one engine's."""
 
-    def __init__(self, n_blocks, specs, params, states, X, Y, rows, batch_size):
+    def __init__(self, n_blocks, specs, params, states, X, Y, rows, batch_size, weights=None,
+                 lanes=True):
         from concurrent.futures import ThreadPoolExecutor
+
+        from . import numba_cpu
         M = len(specs)
         bounds = np.linspace(0, M, n_blocks + 1).astype(int)
         self._ranges = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-        self._blocks = [PopulationEngine(specs[r.start:r.stop], params[r.start:r.stop],
-                                         states[r.start:r.stop], X, Y, rows[r.start:r.stop],
-                                         batch_size) for r in self._ranges]
+
+        def block(r):
+            args = (specs[r.start:r.stop], params[r.start:r.stop], states[r.start:r.stop], X, Y,
+                    rows[r.start:r.stop], batch_size)
+            if lanes:
+                return PopulationEngine(*args)
+            return MemberLoop(numba_cpu, *args, None if weights is None else weights[r.start:r.stop])
+        self._blocks = [block(r) for r in self._ranges]
         self._where = [(b, m - r.start) for b, r in enumerate(self._ranges) for m in r]
         self._pool = ThreadPoolExecutor(max_workers=n_blocks, thread_name_prefix="fastnn-block")
+        self._lanes = lanes
         self.n_members = M
 
     def _each(self, call):
-        return list(self._pool.map(call, range(len(self._blocks))))
+        if self._lanes or _threads.current() == 1:
+            return list(self._pool.map(call, range(len(self._blocks))))
+        with _threads.limited(1):   # the blocks are the threads: one BLAS thread in each
+            return list(self._pool.map(call, range(len(self._blocks))))
 
     def epoch(self, orders, opts, steps, seeds):
         def one(b):
