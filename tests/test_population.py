@@ -309,6 +309,77 @@ def test_blocks_of_members_on_several_threads_give_the_same_members(rng, monkeyp
     np.testing.assert_array_equal(one.predict(X), blocked.predict(X))
 
 
+def test_ctrl_c_while_blocks_train_waits_for_every_running_block(rng):
+    """Ctrl-C reaches the main thread while it waits for the blocks; the blocks' kernels cannot
+    be stopped, so the engine lets every running block end its call before the interrupt goes
+    on: the population loop then restores whole members, not ones a thread is still writing."""
+    import signal
+    import threading
+    import time
+
+    from fastnn.backends import numba_population
+    X, y = _data(rng)
+    template = _template("numba")
+    spec, M = template._spec(), 4
+    params = np.stack([template.params] * M)
+    engine = numba_population.BlockedEngine(2, [spec] * M, params, np.zeros((M, 2, spec.n_params)),
+                                            X, np.eye(3)[y], [None] * M, BATCH)
+    main, finished = threading.get_ident(), []
+
+    def call(b):
+        if b == 0:
+            time.sleep(0.5)             # a block still in its kernel
+            finished.append(b)
+        else:                           # Ctrl-C while the main thread waits for the blocks
+            time.sleep(0.1)
+            signal.pthread_kill(main, signal.SIGINT)
+        return b
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            engine._each(call)
+            time.sleep(1.0)             # (where the interrupt lands if it came after the wait)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert finished == [0]
+
+
+@pytest.mark.parametrize("engine", ["lanes", "member-by-member"])
+def test_ctrl_c_during_an_epoch_keeps_every_members_last_completed_epoch(engine, rng, capsys,
+                                                                        monkeypatch):
+    """Ctrl-C while the engine trains the third epoch: every member goes back to the end of
+    the second, with its history and counters, and train_many returns the population."""
+    from fastnn.backends import _member_loop, numba_population
+    X, y = _data(rng)
+    template = _template("numba") if engine == "lanes" else _wide_template()
+    configs = [{"seed": s, "shuffle_seed": s} for s in range(3)]
+
+    def train(epochs):                  # validation data: one engine call per epoch
+        return fastnn.train_many(template, X, y, configs, epochs=epochs, batch_size=BATCH,
+                                 validation_data=(X, y))
+
+    two = train(2)
+    cls = numba_population.PopulationEngine if engine == "lanes" else _member_loop.PopulationEngine
+    real, calls = cls.epoch, []
+
+    def interrupted_in_the_third(self, *args):
+        result = real(self, *args)
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return result
+
+    monkeypatch.setattr(cls, "epoch", interrupted_in_the_third)
+    pop = train(6)
+    assert len(calls) == 3 and "training interrupted" in capsys.readouterr().err
+    for mine, theirs in zip(pop, two):
+        np.testing.assert_array_equal(mine.params, theirs.params)
+        np.testing.assert_array_equal(mine.opt_state, theirs.opt_state)
+        assert (mine.epoch, mine.step) == (theirs.epoch, theirs.step) == (2, 2 * 9)
+    assert pop.histories == two.histories
+
+
 def _wide_template():
     """A network past LANES_MAX_PRODUCT (32 x 16): numba trains it member by member."""
     template = fastnn.Sequential([fastnn.Dense(32, activation="relu"), fastnn.Dropout(0.0),

@@ -10,7 +10,9 @@ numba_cpu's :func:`~fastnn.backends.numba_cpu.plan` for one network with every o
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from concurrent import futures
 
 import numpy as np
 
@@ -274,8 +276,6 @@ class BlockedEngine:
 
     def __init__(self, n_blocks, specs, params, states, X, Y, rows, batch_size, weights=None,
                  lanes=True):
-        from concurrent.futures import ThreadPoolExecutor
-
         from . import numba_cpu
         M = len(specs)
         bounds = np.linspace(0, M, n_blocks + 1).astype(int)
@@ -289,15 +289,28 @@ class BlockedEngine:
             return MemberLoop(numba_cpu, *args, None if weights is None else weights[r.start:r.stop])
         self._blocks = [block(r) for r in self._ranges]
         self._where = [(b, m - r.start) for b, r in enumerate(self._ranges) for m in r]
-        self._pool = ThreadPoolExecutor(max_workers=n_blocks, thread_name_prefix="fastnn-block")
+        self._pool = futures.ThreadPoolExecutor(max_workers=n_blocks,
+                                                thread_name_prefix="fastnn-block")
         self._lanes = lanes
         self.n_members = M
 
     def _each(self, call):
-        if self._lanes or _threads.current() == 1:
-            return list(self._pool.map(call, range(len(self._blocks))))
-        with _threads.limited(1):   # the blocks are the threads: one BLAS thread in each
-            return list(self._pool.map(call, range(len(self._blocks))))
+        """``[call(b) for every block b]``, each on a thread.  If the wait is cut short (Ctrl-C,
+        or a block's error) every block still running finishes its call first (their kernels
+        cannot be stopped), so the caller finds every block at the end of a call when it
+        restores or reads the members.  (Only an interrupt landing inside ``submit``, a few
+        microseconds of a call, can leave a block running unwatched.)"""
+        one_blas_thread = not self._lanes and _threads.current() > 1
+        # the blocks are the threads: one BLAS thread in each
+        with _threads.limited(1) if one_blas_thread else contextlib.nullcontext():
+            running: list = []
+            try:
+                for b in range(len(self._blocks)):
+                    running.append(self._pool.submit(call, b))
+                return [future.result() for future in running]
+            except BaseException:
+                futures.wait(running)
+                raise
 
     def epoch(self, orders, opts, steps, seeds):
         def one(b):
