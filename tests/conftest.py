@@ -24,6 +24,21 @@ collect_ignore = [] if _CUDA_RUN else ["cuda"]
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
+# The files that take longest on a cold Numba cache (CI, `--durations`), longest first.  With
+# `pytest -n auto --dist loadfile`, xdist hands whole files to its workers in collection order:
+# started first, the long ones no longer end the run on one worker while the others idle.
+LONGEST_FIRST = ["test_population.py", "test_cuda_simulator.py", "test_estimators.py",
+                 "test_numba_cpu.py", "test_population_batched.py", "test_model_selection.py",
+                 "test_onnx.py", "test_optimizers.py", "test_sparse_inputs.py",
+                 "test_gpu_check.py", "test_bench_smoke.py", "test_population_session.py",
+                 "test_session.py", "test_scaleout.py", "test_classroom.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Collect LONGEST_FIRST's files first (the rest keep their order)."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
 
 @pytest.fixture(params=CPU_BACKENDS)
 def backend(request):

@@ -1,6 +1,7 @@
 """Checks only the Numba back end needs: its specialised kernels are shared by training and
 inference, and a cold compile (empty Numba cache) gives the same weights as a warm one."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -47,14 +48,33 @@ import sys; sys.stdout.buffer.write(net.params.tobytes())
 """
 
 
-def test_cold_and_warm_compiles_give_identical_weights(tmp_path):
-    """The answer never depends on whether the kernel was compiled now or loaded from the cache."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+def _run(cache_dir, check=True):
+    """_COLD_WARM in a fresh interpreter with ``cache_dir`` as its Numba cache."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir))
     env.pop("FASTNN_BACKEND", None)
-    cold, warm = (subprocess.run([sys.executable, "-c", _COLD_WARM], env=env, capture_output=True,
-                                 timeout=600, check=True).stdout for _ in range(2))
-    assert any(tmp_path.rglob("*.nbc")), "the first run should have written the kernel cache"
+    return subprocess.run([sys.executable, "-c", _COLD_WARM], env=env, capture_output=True,
+                          timeout=600, check=check)
+
+
+@pytest.fixture(scope="module")
+def cold_run(tmp_path_factory):
+    """(the weights, the cache folder) of _COLD_WARM run once with an empty Numba cache; the
+    tests below copy the folder (one compile for all of them)."""
+    cache = tmp_path_factory.mktemp("numba-cache")
+    weights = _run(cache).stdout
+    assert any(cache.rglob("*.nbc")), "the first run should have written the kernel cache"
+    return weights, cache
+
+
+def test_cold_and_warm_compiles_give_identical_weights(cold_run, tmp_path):
+    """The answer never depends on whether the kernel was compiled now or loaded from the cache."""
+    cold, cache = cold_run
+    shutil.copytree(cache, tmp_path, dirs_exist_ok=True)
+    files = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.nb[ci]")}
+    warm = _run(tmp_path).stdout
     assert cold == warm and len(cold) > 0
+    assert {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.nb[ci]")} == files, \
+        "the warm run should have loaded the cached kernel, not compiled it again"
 
 
 # Damage a cache file can suffer, each failing differently inside Numba's loader: a foreign
@@ -68,17 +88,15 @@ _DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", sorted(_DAMAGE))
-def test_a_damaged_cache_file_is_recompiled_not_fatal(damage, tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
-    env.pop("FASTNN_BACKEND", None)
-    subprocess.run([sys.executable, "-c", _COLD_WARM], env=env, capture_output=True, timeout=600,
-                   check=True)
+def test_a_damaged_cache_file_is_recompiled_not_fatal(damage, cold_run, tmp_path):
+    cold, cache = cold_run
+    shutil.copytree(cache, tmp_path, dirs_exist_ok=True)
     suffix, damaged = _DAMAGE[damage]
     files = list(tmp_path.rglob("*" + suffix))
     assert files
     for path in files:
         path.write_bytes(damaged(path.read_bytes()))
-    result = subprocess.run([sys.executable, "-c", _COLD_WARM], env=env, capture_output=True,
-                            timeout=600)
+    result = _run(tmp_path, check=False)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     assert b"unreadable" in result.stderr and b"recompiling" in result.stderr
+    assert result.stdout == cold

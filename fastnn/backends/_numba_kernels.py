@@ -13,9 +13,10 @@ BLAS call, the optimizer update and the activation rules (each separately compil
 costs its own wrappers, optimisation and code generation, which dominate the cold start).
 
 Every matrix product goes to BLAS, even Playground-sized ones: OpenBLAS's small-matrix kernels,
-called directly (:mod:`._numba_blas`), beat LLVM-vectorised loops at every shape measured, from
-10x2x8 (28 ns against 100 ns) to 32x64x64 (3 us against 16 us); see
-``benchmarks/small_products.py``.
+called directly (:mod:`._numba_blas`), beat plain loops compiled like the kernel's own at all but
+one of the headline networks' shapes, from 10x8x2 (26 ns against 52 ns) to 32x64x64 (2.3 us
+against 22 us); the exception, a 2x8x10 weight gradient, is 0.04 us slower.  See
+``benchmarks/small_products.py`` and its results.
 
 Buffers are flat and addressed by offsets (no array views: a view costs a reshape check per use,
 and Numba compiles the reshape's error message into every function that makes one).  The
