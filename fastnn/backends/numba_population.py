@@ -18,10 +18,9 @@ import numpy as np
 
 from .. import _spec as S
 from .. import _threads
-from . import _jit
+from . import _jit, numba_cpu
 from . import _numba_population as K
 from ._member_loop import PopulationEngine as MemberLoop
-from .numba_cpu import plan
 
 EVAL_ROWS = 64        # row slots per batch when computing outputs and losses
 # The widest layer (fan_in * fan_out) up to which members in the SIMD lanes beat each member's own
@@ -63,7 +62,7 @@ class _Workspace:
         training = drop_layers is not None
         if training:
             spec = dataclasses.replace(spec, drop=drop_layers.astype(np.float64))
-        layers, y_off, d_off, d_len, length = plan(spec, rows, training)
+        layers, y_off, d_off, d_len, length = numba_cpu.plan(spec, rows, training)
         lanes = np.where(layers >= 0, layers * M, -1)
         p_off = np.where(spec.p_off >= 0, spec.p_off * M, -1)
         self.net = np.ascontiguousarray(np.column_stack(
@@ -81,7 +80,6 @@ class PopulationEngine:
 
     def __new__(cls, specs, params, states, X, Y, rows, batch_size, weights=None):
         if not lanes_for(specs, batch_size, weights, params.dtype.itemsize):
-            from . import numba_cpu
             return MemberLoop(numba_cpu, specs, params, states, X, Y, rows, batch_size, weights)
         return super().__new__(cls)
 
@@ -276,7 +274,6 @@ class BlockedEngine:
 
     def __init__(self, n_blocks, specs, params, states, X, Y, rows, batch_size, weights=None,
                  lanes=True):
-        from . import numba_cpu
         M = len(specs)
         bounds = np.linspace(0, M, n_blocks + 1).astype(int)
         self._ranges = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
